@@ -1,0 +1,62 @@
+# gwd: clean-traffic return gateway.  `make`, `make check`, `make fuzz`.
+PREFIX    ?= /usr/local
+SBINDIR   ?= $(PREFIX)/sbin
+MANDIR    ?= $(PREFIX)/share/man
+PKGS      := libmnl json-c libsystemd
+CC        ?= cc
+CFLAGS    ?= -O2 -g
+CFLAGS    += -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
+             -Wmissing-prototypes -Wno-unused-parameter -I. \
+             $(shell pkg-config --cflags $(PKGS))
+LDLIBS    += $(shell pkg-config --libs $(PKGS))
+ifneq ($(SANITIZE),)
+CFLAGS    += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+LDFLAGS   += -fsanitize=$(SANITIZE)
+endif
+
+CONF_SRC  := $(wildcard conf/*.c)
+NL_SRC    := $(wildcard netlink/*.c)
+GWD_SRC   := $(filter-out gwd/gwctl.c gwd/main.c,$(wildcard gwd/*.c))
+LIB_OBJ   := $(CONF_SRC:.c=.o) $(NL_SRC:.c=.o)
+GWD_OBJ   := $(GWD_SRC:.c=.o)
+
+UNIT_SRC  := $(wildcard tests/unit/test-*.c)
+UNIT_BIN  := $(UNIT_SRC:.c=)
+
+all: gwd/gwd gwd/gwctl
+
+gwd/gwd: gwd/main.o $(GWD_OBJ) $(LIB_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+gwd/gwctl: gwd/gwctl.o gwd/ctl-client.o
+	$(CC) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs json-c)
+
+%.o: %.c $(wildcard */*.h gwd/xdp/*.h)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+tests/unit/test-%: tests/unit/test-%.c $(GWD_OBJ) $(LIB_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs cmocka)
+
+unit: $(UNIT_BIN)
+	@tests/unit/run.sh $(UNIT_BIN)
+
+check: all $(UNIT_BIN)
+	@tests/check.sh
+
+fuzz:
+	$(MAKE) -C tests/fuzz
+
+install: all
+	install -D -m 0755 gwd/gwd $(DESTDIR)$(SBINDIR)/gwd
+	install -D -m 0755 gwd/gwctl $(DESTDIR)$(SBINDIR)/gwctl
+	install -D -m 0644 docs/gwd.8 $(DESTDIR)$(MANDIR)/man8/gwd.8
+	install -D -m 0644 docs/gwctl.8 $(DESTDIR)$(MANDIR)/man8/gwctl.8
+	install -D -m 0644 docs/gwd.json.5 $(DESTDIR)$(MANDIR)/man5/gwd.json.5
+	install -D -m 0644 examples/rt_protos.gwd.conf $(DESTDIR)/etc/iproute2/rt_protos.d/gwd.conf
+	install -D -m 0644 examples/gwd.service $(DESTDIR)/lib/systemd/system/gwd.service
+
+clean:
+	rm -f */*.o gwd/gwd gwd/gwctl $(UNIT_BIN)
+	$(MAKE) -C tests/fuzz clean
+
+.PHONY: all unit check fuzz install clean

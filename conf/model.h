@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The desired state as written by the operator in gwd.json, after parsing and
+ * validation.  Nothing here knows about the kernel: netlink/ and gwd/ derive
+ * kernel objects from it.  A struct gw_conf owns every array it points to;
+ * conf_free() releases all of it.
+ */
+#ifndef GWD_CONF_MODEL_H
+#define GWD_CONF_MODEL_H
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define GW_NAME_MAX      32	/* customer and site names, incl. NUL */
+#define GW_PATH_NAME_MAX 16	/* path names, incl. NUL */
+#define GW_SOCK_PATH_MAX 108	/* sizeof(sun_path) */
+#define GW_DEFAULT_CONF  "/etc/gwd/gwd.json"
+#define GW_DEFAULT_SOCK  "/run/gwd/gwd.sock"
+
+/* An address of either family; family is AF_INET or AF_INET6, 0 when unset. */
+struct gw_addr {
+	int family;
+	union {
+		struct in_addr v4;
+		struct in6_addr v6;
+		uint8_t raw[16];
+	};
+};
+
+struct gw_prefix {
+	struct gw_addr addr;
+	uint8_t len;
+};
+
+enum path_type {
+	PATH_VLAN,
+	PATH_GRE,	/* GRE over the v4 underlay, or ip6gre when remote is v6 */
+};
+
+enum probe_kind {
+	PROBE_ICMP,
+};
+
+struct probe_conf {
+	enum probe_kind kind;
+	uint32_t interval_ms;
+	uint32_t fail;
+	uint32_t rise;
+};
+
+struct path_conf {
+	char name[GW_PATH_NAME_MAX];
+	enum path_type type;
+	char ifname[IF_NAMESIZE];	/* derived: conf_path_ifname() */
+
+	/* vlan */
+	char parent[IF_NAMESIZE];
+	uint16_t vlan;
+
+	/* gre */
+	struct gw_addr remote;
+	bool has_key;
+	uint32_t key;
+
+	struct gw_prefix address;	/* gwd's side, with the subnet length */
+	struct gw_addr peer;		/* the customer's side: the next hop */
+	uint32_t priority;		/* lower wins */
+	uint32_t weight;		/* 1..256, among equal priorities */
+	uint32_t mtu;			/* 0 = defaults.mtu */
+	struct probe_conf probe;	/* defaults.probe unless overridden */
+};
+
+struct customer_conf {
+	char name[GW_NAME_MAX];
+	uint32_t id;			/* 1..65535, unique */
+	uint32_t table;			/* derived: site.table_base + id */
+	char vrf[IF_NAMESIZE];		/* derived: conf_vrf_ifname() */
+	struct gw_prefix *prefixes;
+	size_t n_prefixes;
+	struct path_conf *paths;
+	size_t n_paths;
+};
+
+struct site_conf {
+	char name[GW_NAME_MAX];
+	struct gw_addr underlay_v4;	/* family 0 when absent */
+	struct gw_addr underlay_v6;
+	char (*ingress)[IF_NAMESIZE];
+	size_t n_ingress;
+	uint32_t table_base;
+	char control_socket[GW_SOCK_PATH_MAX];
+};
+
+struct defaults_conf {
+	uint32_t mtu;
+	struct probe_conf probe;
+};
+
+struct gw_conf {
+	struct site_conf site;
+	struct defaults_conf defaults;
+	struct customer_conf *customers;
+	size_t n_customers;
+};
+
+/*
+ * Diagnostics: every problem found, in order, each one line of the form
+ * "JSON.PATH: reason".  Parsing and validation go on after an error so that
+ * an operator sees all of them at once.
+ */
+struct conf_diag {
+	char **msg;
+	size_t n;
+};
+
+void conf_diag_add(struct conf_diag *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void conf_diag_print(FILE *f, const struct conf_diag *d);
+void conf_diag_free(struct conf_diag *d);
+
+/* Parse text (not NUL-terminated) into *out; -EINVAL with d filled on errors. */
+int conf_parse(const char *text, size_t len, struct gw_conf **out,
+	       struct conf_diag *d);
+/* Semantic checks across the whole config; -EINVAL with d filled. */
+int conf_validate(const struct gw_conf *c, struct conf_diag *d);
+/* Read, parse and validate a file: what gwd -n, startup and reload all use. */
+int conf_load(const char *file, struct gw_conf **out, struct conf_diag *d);
+void conf_free(struct gw_conf *c);
+
+/* Normalized JSON: every default spelled out, stable order; re-parses equal. */
+int conf_print(FILE *f, const struct gw_conf *c);
+
+/*
+ * Kernel names, fixed by the customer id so that a restart finds them again:
+ * the VRF is "gwvrf<id>", a path's link "gw<id>-<path>".  Both must fit
+ * IFNAMSIZ; -ENAMETOOLONG otherwise (validation reports it with the path).
+ */
+int conf_vrf_ifname(uint32_t id, char out[IF_NAMESIZE]);
+int conf_path_ifname(uint32_t id, const char *path, char out[IF_NAMESIZE]);
+
+/* Lookup helpers. */
+const struct customer_conf *conf_customer(const struct gw_conf *c,
+					  const char *name);
+const struct path_conf *conf_path(const struct customer_conf *cu,
+				  const char *name);
+
+/* Address helpers shared by conf/, netlink/ and gwd/. */
+int gw_addr_parse(const char *s, struct gw_addr *a);
+int gw_prefix_parse(const char *s, struct gw_prefix *p);	/* host bits must be 0 */
+int gw_ifprefix_parse(const char *s, struct gw_prefix *p);	/* host bits allowed */
+const char *gw_addr_str(const struct gw_addr *a, char *buf, size_t len);
+const char *gw_prefix_str(const struct gw_prefix *p, char *buf, size_t len);
+bool gw_addr_eq(const struct gw_addr *a, const struct gw_addr *b);
+bool gw_prefix_eq(const struct gw_prefix *a, const struct gw_prefix *b);
+bool gw_prefix_contains(const struct gw_prefix *p, const struct gw_addr *a);
+bool gw_prefix_overlap(const struct gw_prefix *a, const struct gw_prefix *b);
+size_t gw_addr_len(int family);	/* 4, 16, or 0 */
+
+#define GW_ADDRSTRLEN INET6_ADDRSTRLEN
+#define GW_PREFIXSTRLEN (INET6_ADDRSTRLEN + 4)
+
+#endif

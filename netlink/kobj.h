@@ -1,0 +1,114 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Kernel objects as gwd sees them: the links, addresses, routes and rules it
+ * owns.  The same structs describe the desired state (built from the config)
+ * and the current state (dumped from the kernel), so reconcile.c can diff
+ * them field by field.  A struct kstate owns its arrays; kstate_free().
+ */
+#ifndef GWD_NETLINK_KOBJ_H
+#define GWD_NETLINK_KOBJ_H
+
+#include "conf/model.h"
+
+/* rtm_protocol of gwd's routes and rules; see /etc/iproute2/rt_protos.d/gwd.conf. */
+#define GWD_RTPROT		211
+/* Priority of gwd's policy rules: after l3mdev (1000), before main (32766). */
+#define GWD_RULE_PRIO		2000
+/* IFLA_IFALIAS of every link gwd owns starts with this tag. */
+#define GWD_ALIAS_TAG		"gwd:"
+#define GWD_ALIAS_MAX		64
+/* Metric of the unreachable default that closes each customer table. */
+#define GWD_UNREACH_METRIC	4278198272u
+#define KS_MAX_NEXTHOPS		16
+
+enum link_kind {
+	LINK_VRF,
+	LINK_GRE,
+	LINK_IP6GRE,
+	LINK_VLAN,
+	LINK_OTHER,	/* dumped only: not ours, kept for name/index lookups */
+};
+
+struct ks_link {
+	char ifname[IF_NAMESIZE];
+	char alias[GWD_ALIAS_MAX];	/* "gwd:<customer>" or "gwd:<customer>/<path>" */
+	enum link_kind kind;
+	int ifindex;			/* current state only */
+	int master_ifindex;		/* current state only, resolved into master */
+	int parent_ifindex;		/* current state only, resolved into vlan.parent */
+	uint32_t mtu;			/* 0: leave the kernel's choice */
+	bool up;			/* administratively up (IFF_UP) */
+	bool oper_up;			/* current state only: IFF_RUNNING/IFF_LOWER_UP */
+	char master[IF_NAMESIZE];	/* VRF this link is enslaved to, "" if none */
+	union {
+		struct { uint32_t table; } vrf;
+		struct {
+			struct gw_addr local, remote;
+			bool has_key;
+			uint32_t key;	/* same key both ways */
+		} gre;
+		struct {
+			char parent[IF_NAMESIZE];
+			uint16_t id;
+		} vlan;
+	};
+};
+
+struct ks_addr {
+	char ifname[IF_NAMESIZE];
+	struct gw_prefix prefix;	/* address with the subnet length */
+};
+
+struct ks_nexthop {
+	struct gw_addr gw;
+	char ifname[IF_NAMESIZE];
+	uint32_t weight;		/* 1..256 */
+};
+
+enum route_type {
+	ROUTE_UNICAST,
+	ROUTE_UNREACHABLE,
+};
+
+struct ks_route {
+	uint32_t table;
+	struct gw_prefix dst;
+	enum route_type type;
+	uint32_t metric;
+	struct ks_nexthop nh[KS_MAX_NEXTHOPS];	/* sorted by ifname */
+	size_t n_nh;
+};
+
+struct ks_rule {
+	struct gw_prefix dst;
+	uint32_t table;
+	uint32_t priority;
+};
+
+struct kstate {
+	struct ks_link *links;
+	size_t n_links;
+	struct ks_addr *addrs;
+	size_t n_addrs;
+	struct ks_route *routes;
+	size_t n_routes;
+	struct ks_rule *rules;
+	size_t n_rules;
+};
+
+/* Append helpers; they copy *o and return -ENOMEM on failure. */
+int kstate_add_link(struct kstate *ks, const struct ks_link *o);
+int kstate_add_addr(struct kstate *ks, const struct ks_addr *o);
+int kstate_add_route(struct kstate *ks, const struct ks_route *o);
+int kstate_add_rule(struct kstate *ks, const struct ks_rule *o);
+void kstate_free(struct kstate *ks);
+
+const struct ks_link *kstate_link(const struct kstate *ks, const char *ifname);
+const struct ks_link *kstate_link_by_index(const struct kstate *ks, int ifindex);
+
+/* Sort the route's next hops into the canonical order used for comparison. */
+void ks_route_sort_nexthops(struct ks_route *r);
+
+const char *link_kind_name(enum link_kind k);
+
+#endif
