@@ -37,11 +37,16 @@ gwd/gwctl: gwd/gwctl.o gwd/ctl-client.o
 tests/unit/test-%: tests/unit/test-%.c $(GWD_OBJ) $(LIB_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs cmocka)
 
-unit: $(UNIT_BIN)
-	@tests/unit/run.sh $(UNIT_BIN)
-
-check: all $(UNIT_BIN)
+# Both install their Debian packages first (tests/deps.sh; root on Debian 12).
+check:
+	@tests/deps.sh
+	@$(MAKE) --no-print-directory all $(UNIT_BIN)
 	@tests/check.sh
+
+demo:
+	@tests/deps.sh
+	@$(MAKE) --no-print-directory all
+	@tests/lab/run tests/lab/demo.sh
 
 fuzz:
 	$(MAKE) -C tests/fuzz
@@ -59,4 +64,4 @@ clean:
 	rm -f */*.o gwd/gwd gwd/gwctl $(UNIT_BIN)
 	$(MAKE) -C tests/fuzz clean
 
-.PHONY: all unit check fuzz install clean
+.PHONY: all check demo fuzz install clean

@@ -38,7 +38,7 @@ int addr_parse(const struct nlmsghdr *nlh, struct ks_addr *out,
 	const struct ks_link *l;
 	size_t alen;
 
-	if (nlh->nlmsg_type != RTM_NEWADDR ||
+	if ((nlh->nlmsg_type != RTM_NEWADDR && nlh->nlmsg_type != RTM_DELADDR) ||
 	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifa))
 		return -ENOENT;
 	ifa = mnl_nlmsg_get_payload(nlh);

@@ -83,7 +83,6 @@ int link_msg_create(struct nlmsghdr *nlh, const struct ks_link *l,
 	nlh->nlmsg_flags |= NLM_F_CREATE | NLM_F_EXCL;
 	put_ifinfo(nlh, 0, l->up);
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, l->ifname);
-	mnl_attr_put_strz(nlh, IFLA_IFALIAS, l->alias);
 	if (l->mtu)
 		mnl_attr_put_u32(nlh, IFLA_MTU, l->mtu);
 	if (l->master[0]) {
@@ -103,6 +102,19 @@ int link_msg_create(struct nlmsghdr *nlh, const struct ks_link *l,
 	mnl_attr_nest_end(nlh, data);
 	mnl_attr_nest_end(nlh, info);
 	return 0;
+}
+
+/*
+ * The kernel ignores IFLA_IFALIAS when it creates a link, so the alias that
+ * marks the link as gwd's follows in a second request, by name, in the
+ * same batch.
+ */
+void link_msg_set_alias(struct nlmsghdr *nlh, const struct ks_link *l)
+{
+	nlh->nlmsg_type = RTM_NEWLINK;
+	put_ifinfo(nlh, 0, false);
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, l->ifname);
+	mnl_attr_put_strz(nlh, IFLA_IFALIAS, l->alias);
 }
 
 /*
@@ -188,7 +200,7 @@ int link_parse(const struct nlmsghdr *nlh, struct ks_link *out)
 	const struct nlattr *tb[IFLA_MAX + 1] = { 0 };
 	const struct ifinfomsg *ifi;
 
-	if (nlh->nlmsg_type != RTM_NEWLINK ||
+	if ((nlh->nlmsg_type != RTM_NEWLINK && nlh->nlmsg_type != RTM_DELLINK) ||
 	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi))
 		return -ENOENT;
 	ifi = mnl_nlmsg_get_payload(nlh);

@@ -6,6 +6,7 @@
  * -ENODEV naming nothing when a name is unknown, so the caller can say which
  * object needed it.  A parser returns -ENOENT for messages that are not
  * gwd's (a foreign route, a rule of another protocol) so dumps skip them.
+ * Parsers take both the NEW and the DEL message of their type (events).
  */
 #ifndef GWD_NETLINK_MSG_H
 #define GWD_NETLINK_MSG_H
@@ -20,6 +21,8 @@ int link_msg_create(struct nlmsghdr *nlh, const struct ks_link *l,
 int link_msg_change(struct nlmsghdr *nlh, const struct ks_link *want,
 		    const struct ks_link *have, const struct kstate *links);
 void link_msg_delete(struct nlmsghdr *nlh, int ifindex);
+/* Follows every create: the kernel drops the alias of a link it creates. */
+void link_msg_set_alias(struct nlmsghdr *nlh, const struct ks_link *l);
 int link_parse(const struct nlmsghdr *nlh, struct ks_link *out);
 /* Whether the kernel can turn have into want in place. */
 bool link_must_recreate(const struct ks_link *want, const struct ks_link *have);

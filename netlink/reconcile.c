@@ -715,6 +715,12 @@ static int build(struct nlmsghdr *nlh, const struct ks_op *op, enum stage st,
 	return -EINVAL;
 }
 
+static bool creates_link(const struct ks_op *op, enum stage st)
+{
+	return op->type == OBJ_LINK && (st == ST_SET_VRF || st == ST_SET_PATH) &&
+	       (op->kind == OP_CREATE || op->kind == OP_RECREATE);
+}
+
 /* Queue every operation of the given stages, in plan order. */
 static int queue(struct nl_batch *b, struct ks_plan *p, const enum stage *st,
 		 size_t n_st, const struct kstate *want, const struct kstate *have,
@@ -735,8 +741,15 @@ static int queue(struct nl_batch *b, struct ks_plan *p, const enum stage *st,
 			if (ret == -ENODEV) {
 				nl_batch_drop_last(b);
 				op_fail(op, ret, missing_link_msg(op, want));
-			} else if (ret < 0) {
+				continue;
+			}
+			if (ret < 0)
 				return ret;
+			if (creates_link(op, st[s])) {
+				nlh = nl_batch_msg(b, 0, 0, ack_cb, op);
+				if (!nlh)
+					return -ENOMEM;
+				link_msg_set_alias(nlh, &want->links[op->want]);
 			}
 		}
 	return 0;
@@ -759,38 +772,37 @@ static int send_stages(struct nl *nl, struct ks_plan *p, const enum stage *st,
 	return ret < 0 ? ret : 0;
 }
 
-int reconcile_apply(struct nl *nl, const struct kstate *want, bool dry_run,
-		    struct ks_plan *plan)
+int reconcile_apply(struct nl *nl, const struct kstate *want,
+		    const struct kstate *have, bool dry_run, struct ks_plan *plan,
+		    struct kstate *links_out)
 {
 	static const enum stage first[] = { ST_DEL_PATH, ST_DEL_VRF, ST_SET_VRF };
 	static const enum stage second[] = { ST_SET_PATH };
 	static const enum stage third[] = { ST_REST };
-	struct kstate have = { 0 }, links = { 0 };
+	struct kstate links = { 0 };
 	int ret;
 
-	memset(plan, 0, sizeof(*plan));
-	ret = reconcile_dump(nl, &have);
-	if (ret)
-		return ret;
-	ret = reconcile_diff(want, &have, plan);
+	ret = reconcile_diff(want, have, plan);
 	if (ret || dry_run || !plan->n)
-		goto out;
-	ret = send_stages(nl, plan, first, 3, want, &have, &have);
+		return ret;
+	ret = send_stages(nl, plan, first, 3, want, have, have);
 	if (!ret)
 		ret = refresh_links(nl, &links);
 	if (!ret)
-		ret = send_stages(nl, plan, second, 1, want, &have, &links);
+		ret = send_stages(nl, plan, second, 1, want, have, &links);
 	if (!ret)
 		ret = refresh_links(nl, &links);
 	if (!ret)
-		ret = send_stages(nl, plan, third, 1, want, &have, &links);
-out:
+		ret = send_stages(nl, plan, third, 1, want, have, &links);
 	for (size_t i = 0; i < plan->n; i++)
 		if (plan->ops[i].err)
 			plan->n_failed++;
 	if (!ret && plan->n_failed)
 		ret = -EIO;
-	kstate_free(&have);
+	if (links_out && (ret == 0 || ret == -EIO)) {
+		*links_out = links;
+		memset(&links, 0, sizeof(links));
+	}
 	kstate_free(&links);
 	return ret;
 }

@@ -55,11 +55,15 @@ int reconcile_diff(const struct kstate *want, const struct kstate *have,
 int reconcile_dump(struct nl *nl, struct kstate *have);
 
 /*
- * Dump, diff and execute.  Returns 0 when every operation succeeded,
- * -EIO when some failed (see plan->ops[i].err), other negative errno when
- * the dump itself failed.  With dry_run, nothing is sent.
+ * Diff want with have (a fresh reconcile_dump()) and execute the plan.
+ * Returns 0 when every operation succeeded, -EIO when some failed (see
+ * plan->ops[i].err), other negative errno when the socket failed.  With
+ * dry_run, nothing is sent.  When something was sent, links_out (if not
+ * NULL) receives every link as the kernel has them afterwards; the caller
+ * frees it.  Otherwise it is left untouched.
  */
-int reconcile_apply(struct nl *nl, const struct kstate *want, bool dry_run,
-		    struct ks_plan *plan);
+int reconcile_apply(struct nl *nl, const struct kstate *want,
+		    const struct kstate *have, bool dry_run, struct ks_plan *plan,
+		    struct kstate *links_out);
 
 #endif

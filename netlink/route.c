@@ -118,7 +118,7 @@ int route_parse(const struct nlmsghdr *nlh, struct ks_route *out,
 	size_t alen;
 	int ret = 0;
 
-	if (nlh->nlmsg_type != RTM_NEWROUTE ||
+	if ((nlh->nlmsg_type != RTM_NEWROUTE && nlh->nlmsg_type != RTM_DELROUTE) ||
 	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*rtm))
 		return -ENOENT;
 	rtm = mnl_nlmsg_get_payload(nlh);

@@ -33,7 +33,7 @@ int rule_parse(const struct nlmsghdr *nlh, struct ks_rule *out)
 	size_t alen;
 	uint8_t proto = 0;
 
-	if (nlh->nlmsg_type != RTM_NEWRULE ||
+	if ((nlh->nlmsg_type != RTM_NEWRULE && nlh->nlmsg_type != RTM_DELRULE) ||
 	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*frh))
 		return -ENOENT;
 	frh = mnl_nlmsg_get_payload(nlh);

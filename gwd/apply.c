@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Apply, reload and plan: the one path from a config to the kernel. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gwd/desired.h"
+#include "gwd/gwd.h"
+#include "gwd/log.h"
+
+static void log_op(const struct ks_op *op)
+{
+	const char *sep = op->detail[0] ? ": " : "";
+	const char *who = op->owner[0] ? op->owner : "-";
+
+	if (op->err) {
+		log_err("customer %s: %s %s failed: %s%s%s", who,
+			ks_op_kind_name(op->kind), op->object, strerror(-op->err),
+			op->errmsg[0] ? ": " : "", op->errmsg);
+	} else if (op->kind == OP_RECREATE) {
+		log_info("customer %s: recreate %s%s%s (the kernel cannot change this in place)",
+			 who, op->object, sep, op->detail);
+	} else {
+		log_info("customer %s: %s %s%s%s", who, ks_op_kind_name(op->kind),
+			 op->object, sep, op->detail);
+	}
+}
+
+int gwd_apply(struct gwd *g, const char *why, struct ks_plan *plan_out)
+{
+	struct kstate have = { 0 }, want = { 0 }, links = { 0 };
+	struct ks_plan plan = { 0 };
+	int ret;
+
+	ret = reconcile_dump(g->nl, &have);
+	if (ret) {
+		log_err("apply (%s): cannot read the kernel's state: %s", why,
+			strerror(-ret));
+		goto out;
+	}
+	/* Path states first: they decide which paths the routes use. */
+	gwd_links_update(g, &have);
+	ret = desired_build(g->conf, gwd_path_usable, g, &want);
+	if (!ret)
+		ret = reconcile_apply(g->nl, &want, &have, false, &plan, &links);
+	if (ret && ret != -EIO) {
+		log_err("apply (%s): %s", why, strerror(-ret));
+		goto out;
+	}
+	for (size_t i = 0; i < plan.n; i++)
+		log_op(&plan.ops[i]);
+	if (plan.n)
+		log_info("apply (%s): %zu changes, %zu failed", why,
+			 plan.n - plan.n_failed, plan.n_failed);
+	else
+		log_debug("apply (%s): nothing to change", why);
+	if (links.n_links)
+		gwd_links_update(g, &links);
+	g->last_apply = (struct apply_result){
+		.time = time(NULL), .ok = !plan.n_failed,
+		.changes = plan.n - plan.n_failed, .failed = plan.n_failed,
+	};
+out:
+	kstate_free(&have);
+	kstate_free(&want);
+	kstate_free(&links);
+	if (plan_out)
+		*plan_out = plan;
+	else
+		ks_plan_free(&plan);
+	return ret;
+}
+
+int gwd_reload(struct gwd *g, struct conf_diag *d, struct ks_plan *plan_out)
+{
+	struct gw_conf *c = NULL;
+	int ret;
+
+	g->last_reload.time = time(NULL);
+	ret = conf_load(g->conf_file, &c, d);
+	if (ret) {
+		log_err("%s has errors, not reloading:", g->conf_file);
+		for (size_t i = 0; i < d->n; i++)
+			log_err("  %s", d->msg[i]);
+		g->last_reload.ok = false;
+		snprintf(g->last_reload.message, sizeof(g->last_reload.message),
+			 "%s has errors, not reloading", g->conf_file);
+		return ret;
+	}
+	conf_free(g->conf);
+	g->conf = c;
+	log_info("reloading %s", g->conf_file);
+	ret = gwd_apply(g, "reload", plan_out);
+	g->last_reload.ok = ret == 0;
+	snprintf(g->last_reload.message, sizeof(g->last_reload.message), "%s",
+		 ret == 0 ? "applied" : ret == -EIO ? "applied with errors" :
+		 "could not apply");
+	return ret;
+}
+
+int gwd_plan(struct gwd *g, const char *file, struct conf_diag *d,
+	     struct ks_plan *plan)
+{
+	struct kstate want = { 0 }, have = { 0 };
+	struct gw_conf *c = NULL;
+	int ret;
+
+	memset(plan, 0, sizeof(*plan));
+	ret = conf_load(file, &c, d);
+	if (ret)
+		return ret;
+	ret = reconcile_dump(g->nl, &have);
+	if (!ret)
+		ret = desired_build(c, gwd_path_usable, g, &want);
+	if (!ret)
+		ret = reconcile_apply(g->nl, &want, &have, true, plan, NULL);
+	kstate_free(&have);
+	kstate_free(&want);
+	conf_free(c);
+	return ret;
+}

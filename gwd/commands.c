@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The control socket's commands: gwctl's view of the daemon. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gwd/ctl.h"
+#include "gwd/desired.h"
+#include "gwd/gwd.h"
+
+static json_object *time_json(time_t t)
+{
+	char buf[32];
+	struct tm tm;
+
+	if (!t)
+		return NULL;
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return json_object_new_string(buf);
+}
+
+static void add_str(json_object *o, const char *key, const char *val)
+{
+	json_object_object_add(o, key, json_object_new_string(val));
+}
+
+static void add_int(json_object *o, const char *key, int64_t val)
+{
+	json_object_object_add(o, key, json_object_new_int64(val));
+}
+
+static void add_addr(json_object *o, const char *key, const struct gw_addr *a)
+{
+	char buf[GW_ADDRSTRLEN];
+
+	add_str(o, key, gw_addr_str(a, buf, sizeof(buf)));
+}
+
+/* Whether path index i carries traffic for any of the customer's prefixes. */
+static bool path_active(struct gwd *g, const struct customer_conf *cu, size_t i)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+
+	for (size_t f = 0; f < 2; f++) {
+		size_t sel[KS_MAX_NEXTHOPS], n;
+		bool needed = false;
+
+		for (size_t k = 0; k < cu->n_prefixes; k++)
+			needed |= cu->prefixes[k].addr.family == families[f];
+		if (!needed)
+			continue;
+		n = desired_active_paths(cu, families[f], gwd_path_usable, g, sel);
+		for (size_t k = 0; k < n; k++)
+			if (sel[k] == i)
+				return true;
+	}
+	return false;
+}
+
+static int cmd_status(void *ctx, int argc, const char *const *argv,
+		      struct ctl_reply *r)
+{
+	struct gwd *g = ctx;
+	json_object *o = json_object_new_object(), *a;
+	size_t paths = 0, up = 0;
+
+	for (size_t i = 0; i < g->conf->n_customers; i++) {
+		const struct customer_conf *cu = &g->conf->customers[i];
+
+		paths += cu->n_paths;
+		for (size_t j = 0; j < cu->n_paths; j++)
+			up += !strcmp(gwd_path_state(g, &cu->paths[j]), "up");
+	}
+	add_str(o, "site", g->conf->site.name);
+	add_int(o, "pid", getpid());
+	add_int(o, "uptime_s", time(NULL) - g->started);
+	add_str(o, "config", g->conf_file);
+	add_int(o, "customers", (int64_t)g->conf->n_customers);
+	add_int(o, "paths", (int64_t)paths);
+	add_int(o, "paths_up", (int64_t)up);
+	a = json_object_new_object();
+	json_object_object_add(a, "time", time_json(g->last_apply.time));
+	json_object_object_add(a, "ok", json_object_new_boolean(g->last_apply.ok));
+	add_int(a, "changes", (int64_t)g->last_apply.changes);
+	add_int(a, "failed", (int64_t)g->last_apply.failed);
+	json_object_object_add(o, "last_apply", a);
+	if (g->last_reload.time) {
+		a = json_object_new_object();
+		json_object_object_add(a, "time", time_json(g->last_reload.time));
+		json_object_object_add(a, "ok", json_object_new_boolean(g->last_reload.ok));
+		add_str(a, "message", g->last_reload.message);
+		json_object_object_add(o, "last_reload", a);
+	}
+	r->result = o;
+	return 0;
+}
+
+static int cmd_customers(void *ctx, int argc, const char *const *argv,
+			 struct ctl_reply *r)
+{
+	struct gwd *g = ctx;
+	json_object *list = json_object_new_array();
+
+	for (size_t i = 0; i < g->conf->n_customers; i++) {
+		const struct customer_conf *cu = &g->conf->customers[i];
+		json_object *o = json_object_new_object();
+		json_object *pf = json_object_new_array(), *act = json_object_new_array();
+
+		for (size_t k = 0; k < cu->n_prefixes; k++) {
+			char buf[GW_PREFIXSTRLEN];
+
+			json_object_array_add(pf, json_object_new_string(
+				gw_prefix_str(&cu->prefixes[k], buf, sizeof(buf))));
+		}
+		for (size_t k = 0; k < cu->n_paths; k++)
+			if (path_active(g, cu, k))
+				json_object_array_add(act,
+					json_object_new_string(cu->paths[k].name));
+		add_str(o, "customer", cu->name);
+		add_int(o, "id", cu->id);
+		add_int(o, "table", cu->table);
+		add_str(o, "vrf", cu->vrf);
+		json_object_object_add(o, "prefixes", pf);
+		add_int(o, "paths", (int64_t)cu->n_paths);
+		json_object_object_add(o, "active", act);
+		json_object_array_add(list, o);
+	}
+	r->result = list;
+	return 0;
+}
+
+static json_object *path_json(struct gwd *g, const struct customer_conf *cu,
+			      size_t i)
+{
+	const struct path_conf *p = &cu->paths[i];
+	const struct ks_link *l = kstate_link(&g->links, p->ifname);
+	json_object *o = json_object_new_object();
+
+	add_str(o, "customer", cu->name);
+	add_str(o, "path", p->name);
+	add_str(o, "type", p->type == PATH_VLAN ? "vlan" :
+			   p->remote.family == AF_INET6 ? "ip6gre" : "gre");
+	add_str(o, "ifname", p->ifname);
+	add_str(o, "state", gwd_path_state(g, p));
+	json_object_object_add(o, "active", json_object_new_boolean(path_active(g, cu, i)));
+	add_int(o, "priority", p->priority);
+	add_int(o, "weight", p->weight);
+	add_addr(o, "address", &p->address.addr);
+	add_addr(o, "peer", &p->peer);
+	if (p->type == PATH_VLAN) {
+		add_str(o, "parent", p->parent);
+		add_int(o, "vlan", p->vlan);
+	} else {
+		add_addr(o, "remote", &p->remote);
+		if (p->has_key)
+			add_int(o, "key", p->key);
+	}
+	add_int(o, "mtu", p->mtu ? p->mtu : g->conf->defaults.mtu);
+	if (l)
+		add_int(o, "ifindex", l->ifindex);
+	return o;
+}
+
+static int cmd_paths(void *ctx, int argc, const char *const *argv,
+		     struct ctl_reply *r)
+{
+	struct gwd *g = ctx;
+	json_object *list = json_object_new_array();
+
+	for (size_t i = 0; i < g->conf->n_customers; i++)
+		for (size_t k = 0; k < g->conf->customers[i].n_paths; k++)
+			json_object_array_add(list, path_json(g, &g->conf->customers[i], k));
+	r->result = list;
+	return 0;
+}
+
+/* {"ops": [...], "create": N, ...} for plan and reload. */
+static json_object *plan_json(const struct ks_plan *p)
+{
+	json_object *o = json_object_new_object(), *ops = json_object_new_array();
+	size_t count[OP_DELETE + 1] = { 0 };
+
+	for (size_t i = 0; i < p->n; i++) {
+		const struct ks_op *op = &p->ops[i];
+		json_object *e = json_object_new_object();
+
+		count[op->kind]++;
+		add_str(e, "op", ks_op_kind_name(op->kind));
+		add_str(e, "object", op->object);
+		if (op->owner[0])
+			add_str(e, "customer", op->owner);
+		if (op->detail[0])
+			add_str(e, "detail", op->detail);
+		if (op->err) {
+			char buf[256];
+
+			snprintf(buf, sizeof(buf), "%s%s%s", strerror(-op->err),
+				 op->errmsg[0] ? ": " : "", op->errmsg);
+			add_str(e, "error", buf);
+		}
+		json_object_array_add(ops, e);
+	}
+	json_object_object_add(o, "ops", ops);
+	for (int k = OP_CREATE; k <= OP_DELETE; k++)
+		add_int(o, ks_op_kind_name(k), (int64_t)count[k]);
+	add_int(o, "changes", (int64_t)(p->n - p->n_failed));
+	add_int(o, "failed", (int64_t)p->n_failed);
+	return o;
+}
+
+static int diag_error(struct ctl_reply *r, const struct conf_diag *d,
+		      const char *file)
+{
+	for (size_t i = 0; i < d->n; i++)
+		ctl_reply_detail(r, "%s", d->msg[i]);
+	return ctl_reply_error(r, -EINVAL, "%s has errors, not reloading", file);
+}
+
+static int cmd_plan(void *ctx, int argc, const char *const *argv,
+		    struct ctl_reply *r)
+{
+	struct gwd *g = ctx;
+	struct conf_diag d = { 0 };
+	struct ks_plan p;
+	int ret;
+
+	ret = gwd_plan(g, argv[0], &d, &p);
+	if (ret == -EINVAL && d.n) {
+		ret = diag_error(r, &d, argv[0]);
+		snprintf(r->message, sizeof(r->message), "%s has errors", argv[0]);
+	} else if (ret == -ENOENT || ret == -EACCES) {
+		ret = ctl_reply_error(r, ret, "cannot read %s: %s", argv[0], strerror(-ret));
+	} else if (ret) {
+		ret = ctl_reply_error(r, ret, "cannot read the kernel's state: %s",
+				      strerror(-ret));
+	} else {
+		r->result = plan_json(&p);
+	}
+	conf_diag_free(&d);
+	ks_plan_free(&p);
+	return ret;
+}
+
+static int cmd_reload(void *ctx, int argc, const char *const *argv,
+		      struct ctl_reply *r)
+{
+	struct gwd *g = ctx;
+	struct conf_diag d = { 0 };
+	struct ks_plan p = { 0 };
+	int ret;
+
+	ret = gwd_reload(g, &d, &p);
+	if (ret == -EINVAL && d.n) {
+		ret = diag_error(r, &d, g->conf_file);
+	} else if (ret && ret != -EIO) {
+		ret = ctl_reply_error(r, ret, "reload failed: %s", strerror(-ret));
+	} else {
+		/* Objects that failed are in the result; the reload itself took effect. */
+		r->result = plan_json(&p);
+		ret = 0;
+	}
+	conf_diag_free(&d);
+	ks_plan_free(&p);
+	return ret;
+}
+
+static const struct ctl_command commands[] = {
+	{ "status", NULL, 0, 0, cmd_status, "status" },
+	{ "show", "customers", 0, 0, cmd_customers, "show customers" },
+	{ "show", "paths", 0, 0, cmd_paths, "show paths" },
+	{ "plan", NULL, 1, 1, cmd_plan, "plan FILE" },
+	{ "reload", NULL, 0, 0, cmd_reload, "reload" },
+};
+
+int gwd_ctl_open(struct gwd *g)
+{
+	return ctl_open(g->ev, g->conf->site.control_socket, commands,
+			sizeof(commands) / sizeof(commands[0]), g, &g->ctl);
+}

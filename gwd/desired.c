@@ -1,0 +1,134 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "gwd/desired.h"
+
+static size_t select_paths(const struct customer_conf *cu, int family,
+			   path_usable_fn usable, void *arg, bool need_usable,
+			   size_t sel[KS_MAX_NEXTHOPS])
+{
+	uint32_t best = UINT32_MAX;
+	size_t n = 0;
+
+	for (size_t i = 0; i < cu->n_paths; i++) {
+		const struct path_conf *p = &cu->paths[i];
+
+		if (p->peer.family != family ||
+		    (need_usable && usable && !usable(arg, cu, p)))
+			continue;
+		if (p->priority < best) {
+			best = p->priority;
+			n = 0;
+		}
+		if (p->priority == best && n < KS_MAX_NEXTHOPS)
+			sel[n++] = i;
+	}
+	return n;
+}
+
+size_t desired_active_paths(const struct customer_conf *cu, int family,
+			    path_usable_fn usable, void *arg,
+			    size_t sel[KS_MAX_NEXTHOPS])
+{
+	size_t n = select_paths(cu, family, usable, arg, true, sel);
+
+	return n ? n : select_paths(cu, family, usable, arg, false, sel);
+}
+
+static int add_links(const struct gw_conf *c, const struct customer_conf *cu,
+		     struct kstate *out)
+{
+	struct ks_link l = { .kind = LINK_VRF, .up = true };
+	int ret;
+
+	strcpy(l.ifname, cu->vrf);
+	snprintf(l.alias, sizeof(l.alias), GWD_ALIAS_TAG "%s", cu->name);
+	l.vrf.table = cu->table;
+	ret = kstate_add_link(out, &l);
+	for (size_t i = 0; i < cu->n_paths && !ret; i++) {
+		const struct path_conf *p = &cu->paths[i];
+		struct ks_addr a = { .prefix = p->address };
+
+		memset(&l, 0, sizeof(l));
+		strcpy(l.ifname, p->ifname);
+		snprintf(l.alias, sizeof(l.alias), GWD_ALIAS_TAG "%s/%s", cu->name,
+			 p->name);
+		strcpy(l.master, cu->vrf);
+		l.up = true;
+		l.mtu = p->mtu ? p->mtu : c->defaults.mtu;
+		if (p->type == PATH_VLAN) {
+			l.kind = LINK_VLAN;
+			strcpy(l.vlan.parent, p->parent);
+			l.vlan.id = p->vlan;
+		} else {
+			l.kind = p->remote.family == AF_INET6 ? LINK_IP6GRE : LINK_GRE;
+			l.gre.local = p->remote.family == AF_INET6 ?
+				      c->site.underlay_v6 : c->site.underlay_v4;
+			l.gre.remote = p->remote;
+			l.gre.has_key = p->has_key;
+			l.gre.key = p->key;
+		}
+		ret = kstate_add_link(out, &l);
+		strcpy(a.ifname, p->ifname);
+		if (!ret)
+			ret = kstate_add_addr(out, &a);
+	}
+	return ret;
+}
+
+static int add_routes(const struct customer_conf *cu, path_usable_fn usable,
+		      void *arg, struct kstate *out)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+	int ret = 0;
+
+	for (size_t f = 0; f < 2 && !ret; f++) {
+		struct ks_route u = { .table = cu->table, .type = ROUTE_UNREACHABLE,
+				      .metric = GWD_UNREACH_METRIC };
+
+		u.dst.addr.family = families[f];
+		ret = kstate_add_route(out, &u);
+	}
+	for (size_t i = 0; i < cu->n_prefixes && !ret; i++) {
+		const struct gw_prefix *pf = &cu->prefixes[i];
+		struct ks_route r = { .table = cu->table, .dst = *pf,
+				      .metric = GWD_ROUTE_METRIC };
+		struct ks_rule rule = { .dst = *pf, .table = cu->table,
+					.priority = GWD_RULE_PRIO };
+		size_t sel[KS_MAX_NEXTHOPS];
+
+		r.n_nh = desired_active_paths(cu, pf->addr.family, usable, arg, sel);
+		for (size_t k = 0; k < r.n_nh; k++) {
+			const struct path_conf *p = &cu->paths[sel[k]];
+
+			r.nh[k].gw = p->peer;
+			strcpy(r.nh[k].ifname, p->ifname);
+			r.nh[k].weight = p->weight;
+		}
+		ks_route_sort_nexthops(&r);
+		/* Validation guarantees a path per prefix family. */
+		if (r.n_nh)
+			ret = kstate_add_route(out, &r);
+		if (!ret)
+			ret = kstate_add_rule(out, &rule);
+	}
+	return ret;
+}
+
+int desired_build(const struct gw_conf *c, path_usable_fn usable, void *arg,
+		  struct kstate *out)
+{
+	int ret = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < c->n_customers && !ret; i++) {
+		ret = add_links(c, &c->customers[i], out);
+		if (!ret)
+			ret = add_routes(&c->customers[i], usable, arg, out);
+	}
+	if (ret)
+		kstate_free(out);
+	return ret;
+}

@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The daemon's state.  One struct gwd lives for the whole run; it owns the
+ * running config, the netlink sockets, the control socket and the link
+ * cache that path states are read from.
+ */
+#ifndef GWD_GWD_H
+#define GWD_GWD_H
+
+#include <systemd/sd-event.h>
+#include <time.h>
+
+#include "conf/model.h"
+#include "netlink/kobj.h"
+#include "netlink/reconcile.h"
+
+struct ctl;
+struct nlmsghdr;
+struct monitor;
+struct nl;
+
+struct apply_result {
+	time_t time;
+	bool ok;
+	size_t changes;
+	size_t failed;
+};
+
+struct reload_result {
+	time_t time;
+	bool ok;
+	char message[256];
+};
+
+struct gwd {
+	sd_event *ev;
+	char *conf_file;		/* absolute path */
+	struct gw_conf *conf;		/* the running config */
+	struct nl *nl;
+	struct monitor *mon;
+	struct ctl *ctl;
+	struct kstate links;		/* every link, as of the last dump or event */
+	sd_event_source *resync;	/* pending re-apply after kernel events */
+	time_t started;
+	struct apply_result last_apply;
+	struct reload_result last_reload;
+};
+
+/*
+ * Make the kernel match the running config.  Logs each change once, with
+ * names; plan_out (optional) receives the operations.  0, -EIO when some
+ * objects failed, other negative errno when nothing could be applied.
+ */
+int gwd_apply(struct gwd *g, const char *why, struct ks_plan *plan_out);
+
+/*
+ * Load the config file again; if it is valid, make it the running config
+ * and apply it.  An invalid config changes nothing: d receives its errors
+ * and -EINVAL is returned.  SIGHUP and `gwctl reload` both come here.
+ */
+int gwd_reload(struct gwd *g, struct conf_diag *d, struct ks_plan *plan_out);
+
+/* What applying file would change, without changing anything. */
+int gwd_plan(struct gwd *g, const char *file, struct conf_diag *d,
+	     struct ks_plan *plan);
+
+/* A path's state until health probes exist: its link's state. */
+const char *gwd_path_state(const struct gwd *g, const struct path_conf *p);
+bool gwd_path_usable(void *g, const struct customer_conf *cu,
+		     const struct path_conf *p);
+
+/* Replace the link cache with a copy of ks's links; log path links going up or down. */
+void gwd_links_update(struct gwd *g, const struct kstate *ks);
+
+/* Kernel events: schedule a re-apply when gwd's objects or a link it needs moved. */
+void gwd_kernel_event(void *g, const struct nlmsghdr *nlh);
+
+/* Control socket commands (commands.c). */
+int gwd_ctl_open(struct gwd *g);
+
+#endif

@@ -1,0 +1,27 @@
+#!/bin/bash
+# Install the Debian packages gwd builds and tests with, if any is missing.
+# Run as root on Debian 12; a no-op when everything is there.
+set -euo pipefail
+
+pkgs=(
+	build-essential pkg-config clang llvm libclang-rt-14-dev
+	libmnl-dev libnftnl-dev libnl-3-dev libnl-route-3-dev libjson-c-dev
+	libsystemd-dev libcmocka-dev
+	iproute2 nftables iputils-ping netcat-openbsd tcpdump python3 procps
+	qemu-system-x86 linux-image-amd64 busybox-static kmod
+)
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing packages: ${missing[*]} (run as root to install them)" >&2
+	exit 1
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >/dev/null
+apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,24 @@
+#!/bin/bash
+# Swapping custA's priorities and reloading moves its traffic to the VLAN;
+# only custA's objects change.
+. "${BASH_SOURCE%/*}/../lib.sh"
+. "${BASH_SOURCE%/*}/../topo.sh"
+
+topo_build
+topo_config
+gwd_start
+ping_n inet "$SERVER_A" 20
+
+topo_config 20 10
+out=$(gwctl -j reload) || fail "reload: $out"
+echo "$out" | json '"\n".join("%s %s %s" % (o["op"], o["object"], o.get("detail","")) for o in j["ops"])'
+assert_eq "$(json 'j["changes"]' <<<"$out")" 1 "netlink changes for the swap"
+assert_eq "$(json 'sorted({o.get("customer") for o in j["ops"]})' <<<"$out")" "['custa']" "customers touched"
+
+gre=$(path_rx custA gre-gw) vlan=$(path_rx custA xc.117)
+ping_n inet "$SERVER_A" 50
+tcp_ok custA "$SERVER_A"
+assert_ge $(($(path_rx custA xc.117) - vlan)) 50 "custA VLAN packets"
+(($(path_rx custA gre-gw) - gre < 10)) || fail "custA's GRE still carries traffic"
+ping_n inet "$SERVER_B" 20
+pass "traffic moved to the VLAN; 1 change, custA's only"

@@ -1,0 +1,168 @@
+# The lab network, shared by the demo and the scenarios.  Source after lib.sh.
+#
+#   inet ──eth0/eth1── gw ──wan-a/wan── custA    (underlay, custA's own uplink)
+#                      gw ──eth2/xc──── custA    (cross-connect, VLAN 117)
+#                      gw ──wan-b/wan── custB
+#
+# gw holds the underlay addresses 198.51.100.1 and 2001:db8:ffff::1 on lo;
+# gwd builds everything customer-facing on gw.  The customers' routers are set
+# up with plain ip commands, as a customer would: GRE (key 17/18), ip6gre and
+# VLAN towards gw, a server address inside their prefix on lo, and a default
+# route over their own uplink for the replies (scrubbing returns traffic one
+# way only).  custB reuses custA's inner GRE subnet 10.17.1.0/30.
+
+LAB_DIR=$(mktemp -d /tmp/gwd-lab.XXXXXX)
+GWD_SOCK=$LAB_DIR/gwd.sock
+GWD_CONF=$LAB_DIR/gwd.json
+GWD_LOG=$LAB_DIR/gwd.log
+GWD_BIN=${GWD_BIN:-$PWD/gwd/gwd}
+GWCTL_BIN=${GWCTL_BIN:-$PWD/gwd/gwctl}
+SERVER_A=203.0.113.10
+SERVER_A6=2001:db8:17::10
+SERVER_B=198.51.100.130
+gwd_pid=
+
+topo_customer() {	# NS WAN_GW WAN_CUST PUBLIC KEY SERVER
+	local ns=$1 gw_if=$2 net=$3 pub=$4 key=$5 server=$6
+	ns_add "$ns"
+	veth gw "$gw_if" "$ns" wan
+	ip -n gw addr add "$net.1/30" dev "$gw_if"
+	ip -n gw route add "$pub/32" via "$net.2"
+	ip -n "$ns" addr add "$net.2/30" dev wan
+	ip -n "$ns" addr add "$pub/32" dev lo
+	ip -n "$ns" addr add "$server/32" dev lo
+	ip -n "$ns" route add default via "$net.1"
+	ip -n "$ns" link add gre-gw type gre local "$pub" remote 198.51.100.1 key "$key"
+	ip -n "$ns" addr add 10.17.1.2/30 dev gre-gw
+	ip -n "$ns" link set gre-gw up
+}
+
+topo_build() {
+	ns_add inet
+	ns_add gw
+	ip -n gw addr add 198.51.100.1/32 dev lo
+	ip -n gw addr add 2001:db8:ffff::1/128 dev lo
+	veth inet eth0 gw eth1
+	ip -n inet addr add 198.18.0.2/24 dev eth0
+	ip -n inet addr add 2001:db8:eeee::2/64 dev eth0
+	ip -n inet route add default via 198.18.0.1
+	ip -n inet -6 route add default via 2001:db8:eeee::1
+	ip -n gw addr add 198.18.0.1/24 dev eth1
+	ip -n gw addr add 2001:db8:eeee::1/64 dev eth1
+
+	topo_customer custA wan-a 10.255.1 192.0.2.17 17 "$SERVER_A"
+	topo_customer custB wan-b 10.255.2 192.0.2.18 18 "$SERVER_B"
+
+	# custA: IPv6 underlay and ip6gre, like its IPv4 GRE.
+	ip -n gw addr add fd00:1::1/64 dev wan-a
+	ip -n gw -6 route add 2001:db8:ff17::17/128 via fd00:1::2
+	ip -n custA addr add fd00:1::2/64 dev wan
+	ip -n custA addr add 2001:db8:ff17::17/128 dev lo
+	ip -n custA addr add "$SERVER_A6/128" dev lo
+	ip -n custA -6 route add default via fd00:1::1
+	ip -n custA link add gre6-gw type ip6gre local 2001:db8:ff17::17 \
+		remote 2001:db8:ffff::1 encaplimit none
+	ip -n custA addr add fd17::2/64 dev gre6-gw
+	ip -n custA link set gre6-gw up
+
+	# custA: the cross-connect with VLAN 117.
+	veth gw eth2 custA xc
+	ip -n custA link add link xc name xc.117 type vlan id 117
+	ip -n custA addr add 10.17.0.2/30 dev xc.117
+	ip -n custA link set xc.117 up
+}
+
+# topo_config [PRIO_GRE PRIO_VLAN]: gwd's config for this lab.
+topo_config() {
+	local pg=${1:-10} pv=${2:-20}
+	cat >"$GWD_CONF" <<JSON
+{
+  "site": {
+    "name": "lab",
+    "underlay": { "v4": "198.51.100.1", "v6": "2001:db8:ffff::1" },
+    "ingress": ["eth1"],
+    "control_socket": "$GWD_SOCK"
+  },
+  "customers": [
+    {
+      "name": "custa", "id": 17,
+      "prefixes": ["203.0.113.0/24", "2001:db8:17::/48"],
+      "paths": [
+        { "name": "gre1", "type": "gre", "remote": "192.0.2.17", "key": 17,
+          "address": "10.17.1.1/30", "peer": "10.17.1.2", "priority": $pg },
+        { "name": "bcix", "type": "vlan", "parent": "eth2", "vlan": 117,
+          "address": "10.17.0.1/30", "peer": "10.17.0.2", "priority": $pv },
+        { "name": "gre6", "type": "gre", "remote": "2001:db8:ff17::17",
+          "address": "fd17::1/64", "peer": "fd17::2", "priority": 10 }
+      ]
+    },
+    {
+      "name": "custb", "id": 18,
+      "prefixes": ["198.51.100.128/25"],
+      "paths": [
+        { "name": "gre1", "type": "gre", "remote": "192.0.2.18", "key": 18,
+          "address": "10.17.1.1/30", "peer": "10.17.1.2", "priority": 10 }
+      ]
+    }
+  ]
+}
+JSON
+}
+
+gwctl() { ip netns exec gw "$GWCTL_BIN" -s "$GWD_SOCK" "$@"; }
+
+# gwd_start [ARGS]: gwd in gw, in the background, until its socket answers.
+gwd_start() {
+	ip netns exec gw "$GWD_BIN" -c "$GWD_CONF" "$@" >>"$GWD_LOG" 2>&1 &
+	gwd_pid=$!
+	lab_pids+=("$gwd_pid")
+	wait_for 20 gwctl status || { cat "$GWD_LOG" >&2; fail "gwd did not start"; }
+}
+
+gwd_stop() {	# [SIGNAL]
+	kill -"${1:-TERM}" "$gwd_pid"
+	wait "$gwd_pid" 2>/dev/null || true
+}
+
+# The number of changes gwd logged for its last apply ("apply (...): N changes").
+gwd_last_changes() {
+	gwctl -j status | python3 -c 'import json,sys; print(json.load(sys.stdin)["last_apply"]["changes"])'
+}
+
+# gw's kernel state, one object per line, for before/after comparisons.
+# Statistics and other counters are left out: traffic changes them.
+gw_snapshot() {
+	{
+		ip -n gw -d -o link show | sed -E 's/ +(qlen|numtxqueues|numrxqueues|gso_max|gro_max|gso_ipv4|gro_ipv4|tso_max)[_a-z]* [0-9]+//g'
+		ip -n gw -o addr show
+		ip -n gw route show table all
+		ip -n gw -6 route show table all | grep -v expires
+		ip -n gw rule show
+		ip -n gw -6 rule show
+	} | sort
+}
+
+# path_rx NS IF: packets received on a customer-side link.
+path_rx() { link_counter "$1" "$2" rx packets; }
+
+# ping_n NS ADDR COUNT: COUNT quick pings that must all be answered.
+ping_n() {
+	ip netns exec "$1" ping -q -n -c "$3" -i 0.01 -W 2 "$2" >/dev/null ||
+		fail "pings $1 -> $2 lost"
+}
+
+# listening NS PORT: something in NS listens on TCP PORT.
+listening() { [ -n "$(ip netns exec "$1" ss -Hltn "sport = :$2")" ]; }
+
+# tcp_ok NS_SERVER ADDR: a TCP connection from inet to ADDR:8080 carries data.
+tcp_ok() {
+	local got
+	ip netns exec "$1" nc -l -s "$2" -p 8080 -q 1 <<<"hello $2" &
+	lab_pids+=($!)
+	wait_for 5 listening "$1" 8080 || fail "nc does not listen in $1"
+	got=$(ip netns exec inet nc -w 3 "$2" 8080 </dev/null) || true
+	assert_eq "$got" "hello $2" "TCP from inet to $2"
+}
+
+# json EXPR: evaluate a Python expression on the JSON read from stdin (as j).
+json() { python3 -c "import json,sys; j=json.load(sys.stdin); print($1)"; }
