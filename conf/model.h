@@ -68,9 +68,9 @@ struct path_conf {
 
 	struct gw_prefix address;	/* gwd's side, with the subnet length */
 	struct gw_addr peer;		/* the customer's side: the next hop */
-	uint32_t priority;		/* lower wins */
-	uint32_t weight;		/* 1..256, among equal priorities */
-	uint32_t mtu;			/* 0 = defaults.mtu */
+	uint32_t priority;		/* 0..65535, lower wins; 100 if not given */
+	uint32_t weight;		/* 1..256, among equal priorities; 1 */
+	uint32_t mtu;			/* "mtu", else defaults.mtu: never 0 */
 	struct probe_conf probe;	/* defaults.probe unless overridden */
 };
 
@@ -115,6 +115,7 @@ struct gw_conf {
 struct conf_diag {
 	char **msg;
 	size_t n;
+	size_t dropped;		/* not kept: past the first 200, or no memory */
 };
 
 void conf_diag_add(struct conf_diag *d, const char *fmt, ...)
@@ -122,12 +123,21 @@ void conf_diag_add(struct conf_diag *d, const char *fmt, ...)
 void conf_diag_print(FILE *f, const struct conf_diag *d);
 void conf_diag_free(struct conf_diag *d);
 
-/* Parse text (not NUL-terminated) into *out; -EINVAL with d filled on errors. */
+/*
+ * Parse text (not NUL-terminated) into *out; -EINVAL with d filled on errors,
+ * -ENOMEM; *out is NULL on failure.  Values are checked one by one (types,
+ * ranges, syntax), relations are conf_validate()'s.
+ */
 int conf_parse(const char *text, size_t len, struct gw_conf **out,
 	       struct conf_diag *d);
 /* Semantic checks across the whole config; -EINVAL with d filled. */
 int conf_validate(const struct gw_conf *c, struct conf_diag *d);
-/* Read, parse and validate a file: what gwd -n, startup and reload all use. */
+/*
+ * Read, parse and validate a file: what gwd -n, startup and reload all use.
+ * -EINVAL for a wrong config, -errno when the file cannot be read (-EFBIG
+ * above 16 MiB); d says why in every case.  Validation runs only on a config
+ * that parsed.
+ */
 int conf_load(const char *file, struct gw_conf **out, struct conf_diag *d);
 void conf_free(struct gw_conf *c);
 
@@ -152,6 +162,7 @@ const struct path_conf *conf_path(const struct customer_conf *cu,
 int gw_addr_parse(const char *s, struct gw_addr *a);
 int gw_prefix_parse(const char *s, struct gw_prefix *p);	/* host bits must be 0 */
 int gw_ifprefix_parse(const char *s, struct gw_prefix *p);	/* host bits allowed */
+void gw_prefix_mask(struct gw_prefix *p);			/* clear the host bits */
 const char *gw_addr_str(const struct gw_addr *a, char *buf, size_t len);
 const char *gw_prefix_str(const struct gw_prefix *p, char *buf, size_t len);
 bool gw_addr_eq(const struct gw_addr *a, const struct gw_addr *b);

@@ -1,0 +1,786 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * gwd.json to struct gw_conf.  Each kind of JSON object has a table of its
+ * keys: how to read the value, where it goes, whether it must be there.  One
+ * walker applies a table to an object, so a new key is a new line.  Errors
+ * are collected, each with its JSON path, and parsing goes on: the operator
+ * sees every problem at once.
+ *
+ * This file checks what a value, or the object holding it, can tell on its
+ * own; conf_validate() checks the relations between objects.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <json-c/json.h>
+
+#include "conf/internal.h"
+
+#define DEFAULT_TABLE_BASE 1000
+#define DEFAULT_MTU        1476	/* 1500 less GRE over IPv4 */
+/*
+ * "priority" may be left out: with one path it means nothing, and paths
+ * that all leave it out share the traffic, which is the least surprising
+ * reading.  100 leaves room on both sides for the paths that do set one.
+ */
+#define DEFAULT_PRIORITY   100
+#define DEFAULT_WEIGHT     1
+#define IPV6_MIN_MTU       1280
+#define MAX_MTU            9000
+
+struct pctx {
+	struct conf_diag *d;
+	const struct gw_conf *c;	/* site and defaults, read before paths */
+	char path[CONF_PATH_MAX];	/* of the value being read */
+};
+
+struct field;
+/* Read v into obj; 0, -EINVAL once reported, or -ENOMEM. */
+typedef int parse_fn(struct pctx *x, struct json_object *v, void *obj,
+		     const struct field *f);
+
+struct field {
+	const char *key;
+	parse_fn *parse;	/* NULL: read by the caller of the table */
+	size_t off, size;	/* the destination in obj */
+	bool required;
+	int64_t min, max;	/* integers */
+	const void *arg;	/* a struct table or struct syntax */
+};
+
+struct table {
+	const struct field *f;
+	size_t n;
+};
+
+/* How a name must look, and how to say so. */
+struct syntax {
+	bool (*valid)(const char *s, size_t len);
+	const char *what;
+};
+
+#define TABLE(a)    { a, sizeof(a) / sizeof((a)[0]) }
+#define AT(type, m) .off = offsetof(type, m), .size = sizeof(((type *)0)->m)
+
+static int perr(struct pctx *x, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int perr(struct pctx *x, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	conf_diag_add(x->d, "%s: %s", x->path[0] ? x->path : "top level", msg);
+	return -EINVAL;
+}
+
+static int want(struct pctx *x, struct json_object *v, enum json_type t,
+		const char *what)
+{
+	static const char *const names[] = {
+		[json_type_null] = "null",
+		[json_type_boolean] = "boolean",
+		[json_type_int] = "integer",
+		[json_type_object] = "object",
+		[json_type_array] = "array",
+		[json_type_string] = "string",
+	};
+	enum json_type vt = json_object_get_type(v);
+
+	if (vt == t)
+		return 0;
+	if (vt == json_type_double)	/* its text, as written: 1.5, 1e3 */
+		return perr(x, "expected %s, got %.32s", what,
+			    json_object_to_json_string(v));
+	return perr(x, "expected %s, got %s", what, names[vt]);
+}
+
+static int get_int(struct pctx *x, struct json_object *v,
+		   const struct field *f, int64_t *out)
+{
+	int64_t i;
+
+	if (want(x, v, json_type_int, "an integer"))
+		return -EINVAL;
+	i = json_object_get_int64(v);
+	/* json-c saturates what does not fit 64 bits: no value to show. */
+	if (i == INT64_MIN || json_object_get_uint64(v) == UINT64_MAX)
+		return perr(x, "out of range %" PRId64 "..%" PRId64, f->min, f->max);
+	if (i == INT64_MAX && json_object_get_uint64(v) > INT64_MAX)
+		return perr(x, "%" PRIu64 " is out of range %" PRId64 "..%" PRId64,
+			    json_object_get_uint64(v), f->min, f->max);
+	if (i < f->min || i > f->max)
+		return perr(x, "%" PRId64 " is out of range %" PRId64 "..%" PRId64,
+			    i, f->min, f->max);
+	*out = i;
+	return 0;
+}
+
+static int get_str(struct pctx *x, struct json_object *v, const char **s,
+		   size_t *len)
+{
+	if (want(x, v, json_type_string, "a string"))
+		return -EINVAL;
+	*s = json_object_get_string(v);
+	*len = json_object_get_string_len(v);
+	if (strlen(*s) != *len)
+		return perr(x, "contains a NUL character");
+	return 0;
+}
+
+static int p_uint(struct pctx *x, struct json_object *v, void *obj,
+		  const struct field *f)
+{
+	void *dst = (char *)obj + f->off;
+	int64_t i = 0;
+
+	if (get_int(x, v, f, &i))
+		return -EINVAL;
+	if (f->size == sizeof(uint16_t))
+		*(uint16_t *)dst = i;
+	else
+		*(uint32_t *)dst = i;
+	return 0;
+}
+
+static int read_name(struct pctx *x, struct json_object *v, char *dst,
+		     size_t size, const struct syntax *sy)
+{
+	char q[CONF_QUOTE_MAX];
+	const char *s;
+	size_t len;
+
+	if (get_str(x, v, &s, &len))
+		return -EINVAL;
+	if (len >= size || !sy->valid(s, len))
+		return perr(x, "%s is not a valid %s", conf_quote(q, s, len),
+			    sy->what);
+	memcpy(dst, s, len + 1);
+	return 0;
+}
+
+static int p_name(struct pctx *x, struct json_object *v, void *obj,
+		  const struct field *f)
+{
+	return read_name(x, v, (char *)obj + f->off, f->size, f->arg);
+}
+
+static bool lower_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+static bool name_valid(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (!lower_alnum(s[i]) &&
+		    (!i || (s[i] != '_' && s[i] != '.' && s[i] != '-')))
+			return false;
+	return len > 0;
+}
+
+/* No '.': a path name ends up in an interface name. */
+static bool path_name_valid(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (!lower_alnum(s[i]) && (!i || (s[i] != '_' && s[i] != '-')))
+			return false;
+	return len > 0;
+}
+
+static const struct syntax name_syntax = {
+	name_valid,
+	"name (1 to 31 of a-z 0-9 _ . -, starting with a letter or digit)",
+};
+static const struct syntax path_name_syntax = {
+	path_name_valid,
+	"path name (1 to 15 of a-z 0-9 _ -, starting with a letter or digit)",
+};
+static const struct syntax ifname_syntax = {
+	conf_ifname_valid,
+	"interface name (1 to 15 characters, no '/', ':' or white space)",
+};
+
+static int p_sockpath(struct pctx *x, struct json_object *v, void *obj,
+		      const struct field *f)
+{
+	char q[CONF_QUOTE_MAX];
+	const char *s;
+	size_t len, i;
+
+	if (get_str(x, v, &s, &len))
+		return -EINVAL;
+	if (s[0] != '/')
+		return perr(x, "%s is not an absolute path", conf_quote(q, s, len));
+	if (len >= f->size)
+		return perr(x, "%s is longer than %zu bytes",
+			    conf_quote(q, s, len), f->size - 1);
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < ' ' || s[i] == 0x7f)
+			return perr(x, "%s contains a control character",
+				    conf_quote(q, s, len));
+	memcpy((char *)obj + f->off, s, len + 1);
+	return 0;
+}
+
+static int read_addr(struct pctx *x, struct json_object *v,
+		     struct gw_addr *a, int family)
+{
+	char q[CONF_QUOTE_MAX];
+	struct gw_addr t;
+	const char *s;
+	size_t len;
+
+	if (get_str(x, v, &s, &len))
+		return -EINVAL;
+	if (gw_addr_parse(s, &t) || (family && t.family != family))
+		return perr(x, "%s is not an %s address", conf_quote(q, s, len),
+			    family == AF_INET ? "IPv4" :
+			    family == AF_INET6 ? "IPv6" : "IP");
+	*a = t;
+	return 0;
+}
+
+static int p_addr(struct pctx *x, struct json_object *v, void *obj,
+		  const struct field *f)
+{
+	return read_addr(x, v, (struct gw_addr *)((char *)obj + f->off), 0);
+}
+
+static int p_addr4(struct pctx *x, struct json_object *v, void *obj,
+		   const struct field *f)
+{
+	return read_addr(x, v, (struct gw_addr *)((char *)obj + f->off), AF_INET);
+}
+
+static int p_addr6(struct pctx *x, struct json_object *v, void *obj,
+		   const struct field *f)
+{
+	return read_addr(x, v, (struct gw_addr *)((char *)obj + f->off), AF_INET6);
+}
+
+/* An interface address: host bits are the point. */
+static int p_ifprefix(struct pctx *x, struct json_object *v, void *obj,
+		      const struct field *f)
+{
+	char q[CONF_QUOTE_MAX];
+	struct gw_prefix *p = (struct gw_prefix *)((char *)obj + f->off);
+	const char *s;
+	size_t len;
+
+	if (get_str(x, v, &s, &len))
+		return -EINVAL;
+	if (gw_ifprefix_parse(s, p))
+		return perr(x, "%s is not an address with a prefix length "
+			    "(like 10.17.0.1/30)", conf_quote(q, s, len));
+	return 0;
+}
+
+static int p_unsupported(struct pctx *x, struct json_object *v, void *obj,
+			 const struct field *f)
+{
+	return perr(x, "not supported by this build yet");
+}
+
+static int p_probe_kind(struct pctx *x, struct json_object *v, void *obj,
+			const struct field *f)
+{
+	char q[CONF_QUOTE_MAX];
+	const char *s;
+	size_t len;
+
+	if (get_str(x, v, &s, &len))
+		return -EINVAL;
+	if (!strcmp(s, "icmp")) {
+		*(enum probe_kind *)((char *)obj + f->off) = PROBE_ICMP;
+		return 0;
+	}
+	if (!strcmp(s, "bfd"))
+		return perr(x, "\"bfd\" is not supported by this build yet");
+	return perr(x, "%s is not a probe kind (\"icmp\")", conf_quote(q, s, len));
+}
+
+static int p_gre_key(struct pctx *x, struct json_object *v, void *obj,
+		     const struct field *f)
+{
+	if (p_uint(x, v, obj, f))
+		return -EINVAL;
+	((struct path_conf *)obj)->has_key = true;
+	return 0;
+}
+
+static bool has_key(const struct table *t, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++)
+		if (!strcmp(t->f[i].key, key))
+			return true;
+	return false;
+}
+
+/* Apply table t to the object o: every key it lists, in its order. */
+static int parse_fields(struct pctx *x, struct json_object *o,
+			const struct table *t, void *obj)
+{
+	int ret = 0, r;
+	size_t i, old;
+
+	for (i = 0; i < t->n; i++) {
+		const struct field *f = &t->f[i];
+		struct json_object *v;
+
+		if (!json_object_object_get_ex(o, f->key, &v)) {
+			if (f->required)
+				ret = perr(x, "missing required key \"%s\"", f->key);
+			continue;
+		}
+		if (!f->parse)
+			continue;
+		old = conf_path_key(x->path, f->key);
+		r = f->parse(x, v, obj, f);
+		x->path[old] = '\0';
+		if (r == -ENOMEM)
+			return r;
+		if (r)
+			ret = r;
+	}
+	return ret;
+}
+
+/* Report the keys of o that none of the tables t knows. */
+static int unknown_keys(struct pctx *x, struct json_object *o,
+			const struct table *const *t, size_t nt)
+{
+	struct json_object_iterator it = json_object_iter_begin(o);
+	struct json_object_iterator end = json_object_iter_end(o);
+	int ret = 0;
+
+	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
+		const char *key = json_object_iter_peek_name(&it);
+		size_t i, old;
+
+		for (i = 0; i < nt && !has_key(t[i], key); i++)
+			;
+		if (i < nt)
+			continue;
+		old = conf_path_key(x->path, key);
+		ret = perr(x, "unknown key");
+		x->path[old] = '\0';
+	}
+	return ret;
+}
+
+static int parse_object(struct pctx *x, struct json_object *o,
+			const struct table *t, void *obj)
+{
+	int r, u;
+
+	if (want(x, o, json_type_object, "an object"))
+		return -EINVAL;
+	r = parse_fields(x, o, t, obj);
+	if (r == -ENOMEM)
+		return r;
+	u = unknown_keys(x, o, &t, 1);
+	return r ? r : u;
+}
+
+static int p_object(struct pctx *x, struct json_object *v, void *obj,
+		    const struct field *f)
+{
+	return parse_object(x, v, f->arg, (char *)obj + f->off);
+}
+
+/* Read one member of an array into elem; returns as parse_fn. */
+typedef int elem_fn(struct pctx *x, struct json_object *v, void *elem);
+
+/* Read each member of the array v into elems, an array of members of size. */
+static int each(struct pctx *x, struct json_object *v, void *elems, size_t size,
+		elem_fn *fn)
+{
+	size_t i, n = json_object_array_length(v), old;
+	int ret = 0, r;
+
+	for (i = 0; i < n; i++) {
+		old = conf_path_index(x->path, i);
+		r = fn(x, json_object_array_get_idx(v, i), (char *)elems + i * size);
+		x->path[old] = '\0';
+		if (r == -ENOMEM)
+			return r;
+		if (r)
+			ret = r;
+	}
+	return ret;
+}
+
+/*
+ * The arrays below are allocated before their members are read and hung on
+ * their owner at once, so that conf_free() releases whatever was read when a
+ * member fails.  An empty array is conf_validate()'s to judge.
+ */
+static int array_len(struct pctx *x, struct json_object *v, size_t *n)
+{
+	if (want(x, v, json_type_array, "an array"))
+		return -EINVAL;
+	*n = json_object_array_length(v);
+	return 0;
+}
+
+static int parse_ingress(struct pctx *x, struct json_object *v, void *elem)
+{
+	return read_name(x, v, elem, IF_NAMESIZE, &ifname_syntax);
+}
+
+static int p_ingress(struct pctx *x, struct json_object *v, void *obj,
+		     const struct field *f)
+{
+	struct site_conf *s = obj;
+	size_t n;
+
+	if (array_len(x, v, &n))
+		return -EINVAL;
+	if (n && !(s->ingress = calloc(n, sizeof(*s->ingress))))
+		return -ENOMEM;
+	s->n_ingress = n;
+	return each(x, v, s->ingress, sizeof(*s->ingress), parse_ingress);
+}
+
+static int parse_prefix(struct pctx *x, struct json_object *v, void *elem)
+{
+	char q[CONF_QUOTE_MAX], a[GW_PREFIXSTRLEN], b[GW_PREFIXSTRLEN];
+	struct gw_prefix *p = elem, net;
+	const char *s;
+	size_t len;
+
+	if (get_str(x, v, &s, &len))
+		return -EINVAL;
+	if (gw_ifprefix_parse(s, p))
+		return perr(x, "%s is not an IP prefix (like 203.0.113.0/24)",
+			    conf_quote(q, s, len));
+	net = *p;
+	gw_prefix_mask(&net);
+	if (!gw_prefix_eq(p, &net))
+		return perr(x, "%s has host bits set (did you mean %s?)",
+			    gw_prefix_str(p, a, sizeof(a)),
+			    gw_prefix_str(&net, b, sizeof(b)));
+	return 0;
+}
+
+static int p_prefixes(struct pctx *x, struct json_object *v, void *obj,
+		      const struct field *f)
+{
+	struct customer_conf *cu = obj;
+	size_t n;
+
+	if (array_len(x, v, &n))
+		return -EINVAL;
+	if (n && !(cu->prefixes = calloc(n, sizeof(*cu->prefixes))))
+		return -ENOMEM;
+	cu->n_prefixes = n;
+	return each(x, v, cu->prefixes, sizeof(*cu->prefixes), parse_prefix);
+}
+
+static const struct field probe_fields[] = {
+	{ .key = "kind", .parse = p_probe_kind, AT(struct probe_conf, kind) },
+	{ .key = "interval_ms", .parse = p_uint, AT(struct probe_conf, interval_ms),
+	  .min = 10, .max = 60000 },
+	{ .key = "fail", .parse = p_uint, AT(struct probe_conf, fail),
+	  .min = 1, .max = 100 },
+	{ .key = "rise", .parse = p_uint, AT(struct probe_conf, rise),
+	  .min = 1, .max = 100 },
+};
+static const struct table probe_table = TABLE(probe_fields);
+
+static const struct field vlan_fields[] = {
+	{ .key = "parent", .parse = p_name, AT(struct path_conf, parent),
+	  .required = true, .arg = &ifname_syntax },
+	{ .key = "vlan", .parse = p_uint, AT(struct path_conf, vlan),
+	  .required = true, .min = 1, .max = 4094 },
+};
+
+static const struct field gre_fields[] = {
+	{ .key = "remote", .parse = p_addr, AT(struct path_conf, remote),
+	  .required = true },
+	{ .key = "key", .parse = p_gre_key, AT(struct path_conf, key),
+	  .min = 0, .max = UINT32_MAX },
+};
+
+/* The keys every path has; "type" picks one of kinds[] for the rest. */
+static const struct field path_fields[] = {
+	{ .key = "name", .parse = p_name, AT(struct path_conf, name),
+	  .required = true, .arg = &path_name_syntax },
+	{ .key = "type", .required = true },
+	{ .key = "address", .parse = p_ifprefix, AT(struct path_conf, address),
+	  .required = true },
+	{ .key = "peer", .parse = p_addr, AT(struct path_conf, peer),
+	  .required = true },
+	{ .key = "priority", .parse = p_uint, AT(struct path_conf, priority),
+	  .min = 0, .max = 65535 },
+	{ .key = "weight", .parse = p_uint, AT(struct path_conf, weight),
+	  .min = 1, .max = 256 },
+	{ .key = "mtu", .parse = p_uint, AT(struct path_conf, mtu),
+	  .min = 68, .max = MAX_MTU },
+	{ .key = "probe", .parse = p_object, AT(struct path_conf, probe),
+	  .arg = &probe_table },
+};
+static const struct table path_table = TABLE(path_fields);
+
+static const struct path_kind {
+	const char *name;
+	enum path_type type;
+	struct table fields;
+} kinds[] = {
+	{ "vlan", PATH_VLAN, TABLE(vlan_fields) },
+	{ "gre", PATH_GRE, TABLE(gre_fields) },
+};
+#define N_KINDS (sizeof(kinds) / sizeof(kinds[0]))
+
+static const struct path_kind *path_kind(struct pctx *x, struct json_object *v)
+{
+	char q[CONF_QUOTE_MAX];
+	const char *s;
+	size_t len, i;
+
+	if (get_str(x, v, &s, &len))
+		return NULL;
+	for (i = 0; i < N_KINDS; i++)
+		if (!strcmp(s, kinds[i].name))
+			return &kinds[i];
+	if (!strcmp(s, "ipsec"))
+		perr(x, "\"ipsec\" is not supported by this build yet");
+	else
+		perr(x, "%s is not a path type (\"vlan\" or \"gre\")",
+		     conf_quote(q, s, len));
+	return NULL;
+}
+
+/* Keys of another kind: the usual leftovers of changing a path's type. */
+static int foreign_keys(struct pctx *x, struct json_object *o,
+			const struct path_kind *k)
+{
+	const struct path_kind *other;
+	int ret = 0;
+	size_t i, old;
+
+	for (other = kinds; other < kinds + N_KINDS; other++) {
+		for (i = 0; other != k && i < other->fields.n; i++) {
+			const char *key = other->fields.f[i].key;
+
+			if (!json_object_object_get_ex(o, key, NULL) ||
+			    has_key(&k->fields, key))
+				continue;
+			old = conf_path_key(x->path, key);
+			ret = perr(x, "only valid in a path of type \"%s\"",
+				   other->name);
+			x->path[old] = '\0';
+		}
+	}
+	return ret;
+}
+
+static int parse_path(struct pctx *x, struct json_object *o, void *elem)
+{
+	const struct table *known[1 + N_KINDS] = { &path_table };
+	const struct path_kind *k = NULL;
+	struct path_conf *p = elem;
+	struct json_object *v;
+	int ret, r;
+	size_t i, old;
+
+	if (want(x, o, json_type_object, "an object"))
+		return -EINVAL;
+	p->priority = DEFAULT_PRIORITY;
+	p->weight = DEFAULT_WEIGHT;
+	p->probe = x->c->defaults.probe;
+	ret = parse_fields(x, o, &path_table, p);
+	if (ret == -ENOMEM)
+		return ret;
+	if (json_object_object_get_ex(o, "type", &v)) {
+		old = conf_path_key(x->path, "type");
+		k = path_kind(x, v);
+		x->path[old] = '\0';
+	}
+	/* Without a type there is no telling which keys are right. */
+	if (!k)
+		return -EINVAL;
+	p->type = k->type;
+	r = parse_fields(x, o, &k->fields, p);
+	if (r == -ENOMEM)
+		return r;
+	if (foreign_keys(x, o, k) || r)
+		ret = -EINVAL;
+	for (i = 0; i < N_KINDS; i++)
+		known[1 + i] = &kinds[i].fields;
+	if (unknown_keys(x, o, known, 1 + N_KINDS))
+		ret = -EINVAL;
+
+	/*
+	 * The IPv6 minimum depends on the family of the path, and the message
+	 * on whether the MTU was inherited, which only this function knows.
+	 */
+	if (!json_object_object_get_ex(o, "mtu", NULL)) {
+		p->mtu = x->c->defaults.mtu;
+		if (p->address.addr.family == AF_INET6 && p->mtu < IPV6_MIN_MTU)
+			ret = perr(x, "defaults.mtu %" PRIu32 " is below %d, the "
+				   "IPv6 minimum: give this path an \"mtu\"",
+				   p->mtu, IPV6_MIN_MTU);
+	} else if (p->address.addr.family == AF_INET6 && p->mtu &&
+		   p->mtu < IPV6_MIN_MTU) {
+		old = conf_path_key(x->path, "mtu");
+		ret = perr(x, "%" PRIu32 " is out of range %d..%d for an IPv6 path",
+			   p->mtu, IPV6_MIN_MTU, MAX_MTU);
+		x->path[old] = '\0';
+	}
+	return ret;
+}
+
+static int p_paths(struct pctx *x, struct json_object *v, void *obj,
+		   const struct field *f)
+{
+	struct customer_conf *cu = obj;
+	size_t n;
+
+	if (array_len(x, v, &n))
+		return -EINVAL;
+	if (n && !(cu->paths = calloc(n, sizeof(*cu->paths))))
+		return -ENOMEM;
+	cu->n_paths = n;
+	return each(x, v, cu->paths, sizeof(*cu->paths), parse_path);
+}
+
+static const struct field customer_fields[] = {
+	{ .key = "name", .parse = p_name, AT(struct customer_conf, name),
+	  .required = true, .arg = &name_syntax },
+	{ .key = "id", .parse = p_uint, AT(struct customer_conf, id),
+	  .required = true, .min = 1, .max = 65535 },
+	{ .key = "prefixes", .parse = p_prefixes, .required = true },
+	{ .key = "paths", .parse = p_paths, .required = true },
+	{ .key = "filter", .parse = p_unsupported },
+	{ .key = "syn", .parse = p_unsupported },
+};
+static const struct table customer_table = TABLE(customer_fields);
+
+static int parse_customer(struct pctx *x, struct json_object *v, void *elem)
+{
+	return parse_object(x, v, &customer_table, elem);
+}
+
+static int p_customers(struct pctx *x, struct json_object *v, void *obj,
+		       const struct field *f)
+{
+	struct gw_conf *c = obj;
+	size_t n;
+
+	if (array_len(x, v, &n))
+		return -EINVAL;
+	if (n && !(c->customers = calloc(n, sizeof(*c->customers))))
+		return -ENOMEM;
+	c->n_customers = n;
+	return each(x, v, c->customers, sizeof(*c->customers), parse_customer);
+}
+
+static const struct field underlay_fields[] = {
+	{ .key = "v4", .parse = p_addr4, AT(struct site_conf, underlay_v4) },
+	{ .key = "v6", .parse = p_addr6, AT(struct site_conf, underlay_v6) },
+};
+static const struct table underlay_table = TABLE(underlay_fields);
+
+static const struct field site_fields[] = {
+	{ .key = "name", .parse = p_name, AT(struct site_conf, name),
+	  .required = true, .arg = &name_syntax },
+	/* underlay_v4 and _v6 are members of site_conf itself */
+	{ .key = "underlay", .parse = p_object, .arg = &underlay_table },
+	{ .key = "ingress", .parse = p_ingress, .required = true },
+	{ .key = "table_base", .parse = p_uint, AT(struct site_conf, table_base),
+	  .min = 0, .max = UINT32_MAX },
+	{ .key = "control_socket", .parse = p_sockpath,
+	  AT(struct site_conf, control_socket) },
+};
+static const struct table site_table = TABLE(site_fields);
+
+static const struct field defaults_fields[] = {
+	{ .key = "mtu", .parse = p_uint, AT(struct defaults_conf, mtu),
+	  .min = 68, .max = MAX_MTU },
+	{ .key = "probe", .parse = p_object, AT(struct defaults_conf, probe),
+	  .arg = &probe_table },
+};
+static const struct table defaults_table = TABLE(defaults_fields);
+
+/* In this order: paths inherit from defaults. */
+static const struct field top_fields[] = {
+	{ .key = "site", .parse = p_object, AT(struct gw_conf, site),
+	  .required = true, .arg = &site_table },
+	{ .key = "defaults", .parse = p_object, AT(struct gw_conf, defaults),
+	  .arg = &defaults_table },
+	{ .key = "customers", .parse = p_customers, .required = true },
+};
+static const struct table top_table = TABLE(top_fields);
+
+/*
+ * The fields named after others.  Names that do not fit, and tables past
+ * 2^32 - 1, are left empty and 0 for conf_validate() to report.
+ */
+static void derive(struct gw_conf *c)
+{
+	size_t i, j;
+
+	for (i = 0; i < c->n_customers; i++) {
+		struct customer_conf *cu = &c->customers[i];
+		uint64_t table = (uint64_t)c->site.table_base + cu->id;
+
+		cu->table = table <= UINT32_MAX ? table : 0;
+		conf_vrf_ifname(cu->id, cu->vrf);
+		for (j = 0; j < cu->n_paths; j++)
+			conf_path_ifname(cu->id, cu->paths[j].name,
+					 cu->paths[j].ifname);
+	}
+}
+
+int conf_parse(const char *text, size_t len, struct gw_conf **out,
+	       struct conf_diag *d)
+{
+	struct pctx x = { .d = d };
+	struct json_object *root = NULL;
+	struct gw_conf *c;
+	int ret, r;
+
+	*out = NULL;
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	c->site.table_base = DEFAULT_TABLE_BASE;
+	snprintf(c->site.control_socket, sizeof(c->site.control_socket), "%s",
+		 GW_DEFAULT_SOCK);
+	c->defaults.mtu = DEFAULT_MTU;
+	c->defaults.probe = (struct probe_conf){
+		.kind = PROBE_ICMP, .interval_ms = 100, .fail = 3, .rise = 3,
+	};
+	x.c = c;
+
+	ret = conf_json_read(text, len, &root, d);
+	if (ret == -ENOMEM || (ret && !root))
+		goto out;
+	r = parse_object(&x, root, &top_table, c);
+	if (r == -ENOMEM || !ret)
+		ret = r;
+	if (!ret)
+		derive(c);
+out:
+	json_object_put(root);
+	if (ret)
+		conf_free(c);
+	else
+		*out = c;
+	return ret;
+}

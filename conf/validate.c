@@ -1,0 +1,683 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Semantic checks: what holds between values.  The parser has checked each
+ * value on its own (types, ranges, syntax).
+ *
+ * Two phases.  First the relations that need every object, found by sorting
+ * rather than by comparing all pairs, so that a thousand customers check as
+ * fast as ten: for each object, the earliest other object it conflicts with.
+ * Then one walk over the config in file order reports, so that diagnostics
+ * come out in the order of the file.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf/internal.h"
+
+#define NONE SIZE_MAX
+
+/* One object in a sorted pass; key parts a pass does not use are zero. */
+struct item {
+	size_t id;		/* its index in file order, within its kind */
+	size_t group;		/* items relate only within one group */
+	const char *str;
+	struct gw_addr addr;
+	uint64_t num;
+	uint8_t len;		/* nesting passes: addr/len is a prefix, */
+	bool probe;		/* or, if set, an address looked up in them */
+};
+
+struct vctx {
+	const struct gw_conf *c;
+	struct conf_diag *d;
+	int ret;
+
+	/* paths and prefixes numbered across customers, in file order */
+	size_t np, nx;
+	size_t *path_base, *prefix_base;	/* per customer */
+	size_t *path_owner, *prefix_owner;	/* the customer of each */
+
+	/* for each object, the earliest other one it conflicts with, or NONE */
+	size_t *ingress_dup;
+	size_t *name_dup, *id_dup;		/* customers */
+	size_t *path_dup, *subnet_dup, *vlan_dup, *gre_dup, *remote_in;
+	size_t *prefix_dup;
+};
+
+static void verr(struct vctx *v, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void verr(struct vctx *v, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	conf_diag_vadd(v->d, fmt, ap);
+	va_end(ap);
+	v->ret = -EINVAL;
+}
+
+static int addr_cmp(const struct gw_addr *a, const struct gw_addr *b)
+{
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	return memcmp(a->raw, b->raw, gw_addr_len(a->family));
+}
+
+static int key_cmp(const struct item *a, const struct item *b)
+{
+	int r;
+
+	if (a->group != b->group)
+		return a->group < b->group ? -1 : 1;
+	r = strcmp(a->str ? a->str : "", b->str ? b->str : "");
+	if (r)
+		return r;
+	r = addr_cmp(&a->addr, &b->addr);
+	if (r)
+		return r;
+	if (a->num != b->num)
+		return a->num < b->num ? -1 : 1;
+	return 0;
+}
+
+static int id_cmp(const struct item *a, const struct item *b)
+{
+	return a->id < b->id ? -1 : a->id > b->id;
+}
+
+static int dup_cmp(const void *pa, const void *pb)
+{
+	int r = key_cmp(pa, pb);
+
+	return r ? r : id_cmp(pa, pb);
+}
+
+/* dup[id] becomes the id of the earliest item with the same key. */
+static void find_dups(struct item *it, size_t n, size_t *dup)
+{
+	size_t i;
+
+	qsort(it, n, sizeof(*it), dup_cmp);
+	for (i = 1; i < n; i++) {
+		const struct item *a = &it[i - 1];
+
+		if (!key_cmp(a, &it[i]))
+			dup[it[i].id] = dup[a->id] != NONE ? dup[a->id] : a->id;
+	}
+}
+
+static int nest_cmp(const void *pa, const void *pb)
+{
+	const struct item *a = pa, *b = pb;
+	int r;
+
+	if (a->group != b->group)
+		return a->group < b->group ? -1 : 1;
+	r = addr_cmp(&a->addr, &b->addr);
+	if (r)
+		return r;
+	if (a->len != b->len)
+		return a->len < b->len ? -1 : 1;
+	if (a->probe != b->probe)
+		return a->probe ? 1 : -1;
+	return id_cmp(a, b);
+}
+
+static bool nests(const struct item *outer, const struct item *in)
+{
+	struct gw_prefix p = { .addr = outer->addr, .len = outer->len };
+
+	return outer->group == in->group && outer->len <= in->len &&
+	       gw_prefix_contains(&p, &in->addr);
+}
+
+typedef void nest_fn(struct vctx *v, const struct item *outer,
+		     const struct item *inner);
+
+/*
+ * Call fn for every pair of items where the prefix outer contains inner.
+ * Sorted by address then length, the prefixes that contain an item come
+ * before it; prefixes being nested or disjoint, the stack of those not yet
+ * left behind holds exactly them.
+ */
+static int nest(struct vctx *v, struct item *it, size_t n, nest_fn *fn)
+{
+	const struct item **st;
+	size_t i, k, depth = 0;
+
+	if (!n)
+		return 0;
+	st = malloc(n * sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	qsort(it, n, sizeof(*it), nest_cmp);
+	for (i = 0; i < n; i++) {
+		while (depth && !nests(st[depth - 1], &it[i]))
+			depth--;
+		for (k = 0; k < depth; k++)
+			fn(v, st[k], &it[i]);
+		if (!it[i].probe)
+			st[depth++] = &it[i];
+	}
+	free(st);
+	return 0;
+}
+
+static void keep_first(size_t *slot, size_t id)
+{
+	if (*slot == NONE || id < *slot)
+		*slot = id;
+}
+
+/* Customer prefixes against each other, and GRE remotes inside them. */
+static void prefix_pair(struct vctx *v, const struct item *o,
+			const struct item *in)
+{
+	size_t a = o->id, b = in->id;
+
+	if (in->probe) {
+		keep_first(&v->remote_in[b], a);
+		return;
+	}
+	/* One customer may list a prefix and a more specific one. */
+	if (v->prefix_owner[a] == v->prefix_owner[b] && o->len != in->len)
+		return;
+	keep_first(&v->prefix_dup[a > b ? a : b], a < b ? a : b);
+}
+
+/* The subnets of one customer's paths: one VRF, one routing table. */
+static void subnet_pair(struct vctx *v, const struct item *o,
+			const struct item *in)
+{
+	size_t a = o->id, b = in->id;
+
+	keep_first(&v->subnet_dup[a > b ? a : b], a < b ? a : b);
+}
+
+static size_t *nones(size_t n)
+{
+	size_t *a = malloc((n ? n : 1) * sizeof(*a)), i;
+
+	for (i = 0; a && i < n; i++)
+		a[i] = NONE;
+	return a;
+}
+
+static const struct path_conf *path_at(const struct vctx *v, size_t g,
+				       size_t *ci, size_t *pi)
+{
+	*ci = v->path_owner[g];
+	*pi = g - v->path_base[*ci];
+	return &v->c->customers[*ci].paths[*pi];
+}
+
+/* Number paths and prefixes across customers, and make room for results. */
+static int number(struct vctx *v)
+{
+	const struct gw_conf *c = v->c;
+	size_t nc = c->n_customers, ci, i;
+
+	v->path_base = nones(nc);
+	v->prefix_base = nones(nc);
+	if (!v->path_base || !v->prefix_base)
+		return -ENOMEM;
+	for (ci = 0; ci < nc; ci++) {
+		v->path_base[ci] = v->np;
+		v->prefix_base[ci] = v->nx;
+		v->np += c->customers[ci].n_paths;
+		v->nx += c->customers[ci].n_prefixes;
+	}
+	v->path_owner = nones(v->np);
+	v->prefix_owner = nones(v->nx);
+	v->ingress_dup = nones(c->site.n_ingress);
+	v->name_dup = nones(nc);
+	v->id_dup = nones(nc);
+	v->path_dup = nones(v->np);
+	v->subnet_dup = nones(v->np);
+	v->vlan_dup = nones(v->np);
+	v->gre_dup = nones(v->np);
+	v->remote_in = nones(v->np);
+	v->prefix_dup = nones(v->nx);
+	if (!v->path_owner || !v->prefix_owner || !v->ingress_dup ||
+	    !v->name_dup || !v->id_dup || !v->path_dup || !v->subnet_dup ||
+	    !v->vlan_dup || !v->gre_dup || !v->remote_in || !v->prefix_dup)
+		return -ENOMEM;
+	for (ci = 0; ci < nc; ci++) {
+		for (i = 0; i < c->customers[ci].n_paths; i++)
+			v->path_owner[v->path_base[ci] + i] = ci;
+		for (i = 0; i < c->customers[ci].n_prefixes; i++)
+			v->prefix_owner[v->prefix_base[ci] + i] = ci;
+	}
+	return 0;
+}
+
+/* Names, ids, VLANs and GRE tunnels that must be unique. */
+static void relate_unique(struct vctx *v, struct item *it)
+{
+	const struct gw_conf *c = v->c;
+	size_t nc = c->n_customers, ci, i, g, n;
+
+	for (i = 0; i < c->site.n_ingress; i++)
+		it[i] = (struct item){ .id = i, .str = c->site.ingress[i] };
+	find_dups(it, c->site.n_ingress, v->ingress_dup);
+
+	for (ci = 0; ci < nc; ci++)
+		it[ci] = (struct item){ .id = ci, .str = c->customers[ci].name };
+	find_dups(it, nc, v->name_dup);
+	for (ci = 0; ci < nc; ci++)
+		it[ci] = (struct item){ .id = ci, .num = c->customers[ci].id };
+	find_dups(it, nc, v->id_dup);
+
+	for (g = 0; g < v->np; g++) {
+		const struct path_conf *p = path_at(v, g, &ci, &i);
+
+		it[g] = (struct item){ .id = g, .group = ci, .str = p->name };
+	}
+	find_dups(it, v->np, v->path_dup);
+
+	for (g = n = 0; g < v->np; g++) {
+		const struct path_conf *p = path_at(v, g, &ci, &i);
+
+		if (p->type == PATH_VLAN)
+			it[n++] = (struct item){ .id = g, .str = p->parent,
+						 .num = p->vlan };
+	}
+	find_dups(it, n, v->vlan_dup);
+
+	/* One tunnel per remote and key; no key is a key of its own. */
+	for (g = n = 0; g < v->np; g++) {
+		const struct path_conf *p = path_at(v, g, &ci, &i);
+
+		if (p->type == PATH_GRE)
+			it[n++] = (struct item){
+				.id = g, .addr = p->remote,
+				.num = p->has_key ? (1ULL << 32) | p->key : 0,
+			};
+	}
+	find_dups(it, n, v->gre_dup);
+}
+
+/* Path subnets within a customer, prefixes across customers. */
+static int relate_nested(struct vctx *v, struct item *it)
+{
+	const struct gw_conf *c = v->c;
+	size_t ci, i, g, n;
+	int ret;
+
+	for (g = 0; g < v->np; g++) {
+		const struct path_conf *p = path_at(v, g, &ci, &i);
+		struct gw_prefix s = p->address;
+
+		gw_prefix_mask(&s);
+		it[g] = (struct item){ .id = g, .group = ci, .addr = s.addr,
+				       .len = s.len };
+	}
+	ret = nest(v, it, v->np, subnet_pair);
+	if (ret)
+		return ret;
+
+	for (ci = n = 0; ci < c->n_customers; ci++) {
+		for (i = 0; i < c->customers[ci].n_prefixes; i++) {
+			struct gw_prefix s = c->customers[ci].prefixes[i];
+
+			gw_prefix_mask(&s);
+			it[n] = (struct item){ .id = n, .addr = s.addr,
+					       .len = s.len };
+			n++;
+		}
+	}
+	for (g = 0; g < v->np; g++) {
+		const struct path_conf *p = path_at(v, g, &ci, &i);
+
+		if (p->type == PATH_GRE)
+			it[n++] = (struct item){
+				.id = g, .addr = p->remote, .probe = true,
+				.len = 8 * gw_addr_len(p->remote.family),
+			};
+	}
+	return nest(v, it, n, prefix_pair);
+}
+
+/* Every sorted pass, over one scratch array big enough for each. */
+static int relate(struct vctx *v)
+{
+	size_t n = v->c->n_customers;
+	struct item *it;
+	int ret;
+
+	ret = number(v);
+	if (ret)
+		return ret;
+	if (n < v->c->site.n_ingress)
+		n = v->c->site.n_ingress;
+	if (n < v->np + v->nx)
+		n = v->np + v->nx;
+	it = calloc(n ? n : 1, sizeof(*it));
+	if (!it)
+		return -ENOMEM;
+	relate_unique(v, it);
+	ret = relate_nested(v, it);
+	free(it);
+	return ret;
+}
+
+static const char *family_name(int family)
+{
+	return family == AF_INET ? "IPv4" : "IPv6";
+}
+
+/* Addresses that cannot be a tunnel end or a next hop. */
+static bool unicast(const struct gw_addr *a)
+{
+	static const uint8_t loop6[16] = { [15] = 1 }, any6[16];
+
+	if (a->family == AF_INET)
+		return a->raw[0] != 0 && a->raw[0] != 127 && a->raw[0] < 224;
+	return a->raw[0] != 0xff && memcmp(a->raw, any6, 16) &&
+	       memcmp(a->raw, loop6, 16);
+}
+
+/* "network" or "broadcast" when a is one in p, else NULL. */
+static const char *special(const struct gw_prefix *p, const struct gw_addr *a)
+{
+	unsigned int bits = 8 * gw_addr_len(a->family), i;
+	bool zeros = true, ones = true;
+
+	/* RFC 3021 and RFC 6164: on /31 and /127 both addresses are hosts. */
+	if (p->len + 1u >= bits)
+		return NULL;
+	for (i = p->len; i < bits; i++) {
+		if ((a->raw[i / 8] >> (7 - i % 8)) & 1)
+			zeros = false;
+		else
+			ones = false;
+	}
+	if (zeros)
+		return "network";
+	return ones && a->family == AF_INET ? "broadcast" : NULL;
+}
+
+static void check_unicast(struct vctx *v, const char *where,
+			  const struct gw_addr *a)
+{
+	char s[GW_ADDRSTRLEN];
+
+	if (a->family && !unicast(a))
+		verr(v, "%s: %s is not a unicast address", where,
+		     gw_addr_str(a, s, sizeof(s)));
+}
+
+static void check_site(struct vctx *v)
+{
+	const struct site_conf *s = &v->c->site;
+	char q[CONF_QUOTE_MAX];
+	size_t i;
+
+	check_unicast(v, "site.underlay.v4", &s->underlay_v4);
+	check_unicast(v, "site.underlay.v6", &s->underlay_v6);
+	if (!s->n_ingress)
+		verr(v, "site.ingress: list at least one interface");
+	for (i = 0; i < s->n_ingress; i++) {
+		const char *name = s->ingress[i];
+
+		if (conf_ifname_reserved(name))
+			verr(v, "site.ingress[%zu]: %s is a name gwd gives its "
+			     "own interfaces", i, conf_quote(q, name, strlen(name)));
+		if (v->ingress_dup[i] != NONE)
+			verr(v, "site.ingress[%zu]: %s is already listed as "
+			     "site.ingress[%zu]", i, conf_quote(q, name, strlen(name)),
+			     v->ingress_dup[i]);
+	}
+}
+
+static void check_table(struct vctx *v, size_t ci)
+{
+	const struct customer_conf *cu = &v->c->customers[ci];
+	uint32_t base = v->c->site.table_base;
+	uint64_t t = (uint64_t)base + cu->id;
+
+	if (t > UINT32_MAX)
+		verr(v, "customers[%zu].id: table %" PRIu64 " (site.table_base %"
+		     PRIu32 " + %" PRIu32 ") is above 4294967295", ci, t, base,
+		     cu->id);
+	else if (t >= 253 && t <= 255)
+		verr(v, "customers[%zu].id: table %" PRIu64 " (site.table_base %"
+		     PRIu32 " + %" PRIu32 ") is reserved for the kernel's "
+		     "default, main and local tables", ci, t, base, cu->id);
+}
+
+static void check_prefixes(struct vctx *v, size_t ci)
+{
+	const struct customer_conf *cu = &v->c->customers[ci];
+	const struct site_conf *s = &v->c->site;
+	char a[GW_PREFIXSTRLEN], b[GW_PREFIXSTRLEN];
+	bool peer4 = false, peer6 = false, told4, told6;
+	size_t i;
+
+	for (i = 0; i < cu->n_paths; i++) {
+		peer4 |= cu->paths[i].peer.family == AF_INET;
+		peer6 |= cu->paths[i].peer.family == AF_INET6;
+	}
+	if (!cu->n_prefixes)
+		verr(v, "customers[%zu].prefixes: list at least one prefix", ci);
+	/* Without paths, the error is that; not one per family. */
+	told4 = told6 = !cu->n_paths;
+	for (i = 0; i < cu->n_prefixes; i++) {
+		const struct gw_prefix *p = &cu->prefixes[i];
+		size_t o = v->prefix_dup[v->prefix_base[ci] + i], oc, oi;
+		const struct gw_addr *u;
+
+		gw_prefix_str(p, a, sizeof(a));
+		if (o != NONE) {
+			oc = v->prefix_owner[o];
+			oi = o - v->prefix_base[oc];
+			if (oc == ci)
+				verr(v, "customers[%zu].prefixes[%zu]: %s is already "
+				     "listed as customers[%zu].prefixes[%zu]",
+				     ci, i, a, oc, oi);
+			else
+				verr(v, "customers[%zu].prefixes[%zu]: %s overlaps "
+				     "%s of customer \"%s\" (customers[%zu].prefixes[%zu])",
+				     ci, i, a,
+				     gw_prefix_str(&v->c->customers[oc].prefixes[oi],
+						   b, sizeof(b)),
+				     v->c->customers[oc].name, oc, oi);
+		}
+		/* Traffic to gwd itself would be steered into the VRF. */
+		u = p->addr.family == AF_INET ? &s->underlay_v4 : &s->underlay_v6;
+		if (gw_prefix_contains(p, u))
+			verr(v, "customers[%zu].prefixes[%zu]: %s contains "
+			     "site.underlay.%s %s", ci, i, a,
+			     u == &s->underlay_v4 ? "v4" : "v6",
+			     gw_addr_str(u, b, sizeof(b)));
+		if ((p->addr.family == AF_INET && !peer4 && !told4) ||
+		    (p->addr.family == AF_INET6 && !peer6 && !told6)) {
+			verr(v, "customers[%zu].prefixes[%zu]: no path of customer "
+			     "\"%s\" has an %s peer", ci, i, cu->name,
+			     family_name(p->addr.family));
+			told4 |= p->addr.family == AF_INET;
+			told6 |= p->addr.family == AF_INET6;
+		}
+	}
+}
+
+/* address and peer: one family, one subnet, two distinct hosts. */
+static void check_ends(struct vctx *v, size_t ci, size_t pi)
+{
+	const struct path_conf *p = &v->c->customers[ci].paths[pi];
+	char a[GW_PREFIXSTRLEN], b[GW_PREFIXSTRLEN], where[64];
+	struct gw_prefix net = p->address;
+	const char *what;
+
+	gw_prefix_mask(&net);
+	gw_prefix_str(&p->address, a, sizeof(a));
+	gw_addr_str(&p->peer, b, sizeof(b));
+	snprintf(where, sizeof(where), "customers[%zu].paths[%zu]", ci, pi);
+	if (p->address.addr.family != p->peer.family) {
+		verr(v, "%s.peer: %s is %s but the address %s is %s", where, b,
+		     family_name(p->peer.family), a,
+		     family_name(p->address.addr.family));
+		return;
+	}
+	if (!unicast(&p->address.addr))
+		verr(v, "%s.address: %s is not a unicast address", where, a);
+	what = special(&p->address, &p->address.addr);
+	if (what)
+		verr(v, "%s.address: %s is the %s address of its subnet", where,
+		     a, what);
+	if (!unicast(&p->peer)) {
+		verr(v, "%s.peer: %s is not a unicast address", where, b);
+	} else if (!gw_prefix_contains(&net, &p->peer)) {
+		verr(v, "%s.peer: %s is outside %s, the subnet of the address",
+		     where, b, gw_prefix_str(&net, a, sizeof(a)));
+	} else if (gw_addr_eq(&p->peer, &p->address.addr)) {
+		verr(v, "%s.peer: %s is the path's own address", where, b);
+	} else if ((what = special(&p->address, &p->peer))) {
+		verr(v, "%s.peer: %s is the %s address of %s", where, b, what,
+		     gw_prefix_str(&net, a, sizeof(a)));
+	}
+}
+
+static void check_gre(struct vctx *v, size_t ci, size_t pi, size_t g)
+{
+	const struct path_conf *p = &v->c->customers[ci].paths[pi];
+	const struct site_conf *s = &v->c->site;
+	const struct gw_addr *u;
+	char a[GW_ADDRSTRLEN], b[GW_PREFIXSTRLEN];
+	size_t oc, oi;
+
+	gw_addr_str(&p->remote, a, sizeof(a));
+	u = p->remote.family == AF_INET ? &s->underlay_v4 : &s->underlay_v6;
+	if (!u->family)
+		verr(v, "customers[%zu].paths[%zu].remote: %s is %s, but "
+		     "site.underlay.%s is not set", ci, pi, a,
+		     family_name(p->remote.family),
+		     u == &s->underlay_v4 ? "v4" : "v6");
+	else if (gw_addr_eq(u, &p->remote))
+		verr(v, "customers[%zu].paths[%zu].remote: %s is site.underlay.%s "
+		     "itself", ci, pi, a, u == &s->underlay_v4 ? "v4" : "v6");
+	else if (!unicast(&p->remote))
+		verr(v, "customers[%zu].paths[%zu].remote: %s is not a unicast "
+		     "address", ci, pi, a);
+	if (v->gre_dup[g] != NONE) {
+		path_at(v, v->gre_dup[g], &oc, &oi);
+		if (p->has_key)
+			verr(v, "customers[%zu].paths[%zu].key: %s with key %"
+			     PRIu32 " is already used by customers[%zu].paths[%zu]",
+			     ci, pi, a, p->key, oc, oi);
+		else
+			verr(v, "customers[%zu].paths[%zu].remote: %s without a "
+			     "key is already used by customers[%zu].paths[%zu]",
+			     ci, pi, a, oc, oi);
+	}
+	if (v->remote_in[g] != NONE) {
+		oc = v->prefix_owner[v->remote_in[g]];
+		oi = v->remote_in[g] - v->prefix_base[oc];
+		verr(v, "customers[%zu].paths[%zu].remote: %s is inside %s of "
+		     "customer \"%s\" (customers[%zu].prefixes[%zu]): the tunnel "
+		     "would route into itself", ci, pi, a,
+		     gw_prefix_str(&v->c->customers[oc].prefixes[oi], b, sizeof(b)),
+		     v->c->customers[oc].name, oc, oi);
+	}
+}
+
+static void check_path(struct vctx *v, size_t ci, size_t pi)
+{
+	const struct customer_conf *cu = &v->c->customers[ci];
+	const struct path_conf *p = &cu->paths[pi];
+	size_t g = v->path_base[ci] + pi, oc, oi;
+	char q[CONF_QUOTE_MAX], ifname[64], a[GW_PREFIXSTRLEN];
+
+	if (v->path_dup[g] != NONE)
+		verr(v, "customers[%zu].paths[%zu].name: \"%s\" is already used "
+		     "by customers[%zu].paths[%zu]", ci, pi, p->name, ci,
+		     v->path_dup[g] - v->path_base[ci]);
+	if (conf_path_ifname(cu->id, p->name, ifname) < 0) {
+		snprintf(ifname, sizeof(ifname), "gw%" PRIu32 "-%s", cu->id, p->name);
+		verr(v, "customers[%zu].paths[%zu].name: interface name \"%s\" "
+		     "is longer than %d characters", ci, pi, ifname,
+		     IF_NAMESIZE - 1);
+	}
+	check_ends(v, ci, pi);
+	if (v->subnet_dup[g] != NONE) {
+		const struct path_conf *o = path_at(v, v->subnet_dup[g], &oc, &oi);
+
+		verr(v, "customers[%zu].paths[%zu].address: %s overlaps the "
+		     "subnet of customers[%zu].paths[%zu] (%s)", ci, pi,
+		     gw_prefix_str(&p->address, ifname, sizeof(ifname)), oc, oi,
+		     gw_prefix_str(&o->address, a, sizeof(a)));
+	}
+	switch (p->type) {
+	case PATH_VLAN:
+		if (conf_ifname_reserved(p->parent))
+			verr(v, "customers[%zu].paths[%zu].parent: %s is a name "
+			     "gwd gives its own interfaces", ci, pi,
+			     conf_quote(q, p->parent, strlen(p->parent)));
+		if (v->vlan_dup[g] != NONE) {
+			path_at(v, v->vlan_dup[g], &oc, &oi);
+			verr(v, "customers[%zu].paths[%zu].vlan: VLAN %u on %s is "
+			     "already used by customers[%zu].paths[%zu]", ci, pi,
+			     p->vlan, conf_quote(q, p->parent, strlen(p->parent)),
+			     oc, oi);
+		}
+		break;
+	case PATH_GRE:
+		check_gre(v, ci, pi, g);
+		break;
+	}
+}
+
+static void check_customer(struct vctx *v, size_t ci)
+{
+	const struct customer_conf *cu = &v->c->customers[ci];
+	size_t pi;
+
+	if (v->name_dup[ci] != NONE)
+		verr(v, "customers[%zu].name: \"%s\" is already used by "
+		     "customers[%zu]", ci, cu->name, v->name_dup[ci]);
+	if (v->id_dup[ci] != NONE)
+		verr(v, "customers[%zu].id: %" PRIu32 " is already used by "
+		     "customers[%zu] (\"%s\")", ci, cu->id, v->id_dup[ci],
+		     v->c->customers[v->id_dup[ci]].name);
+	check_table(v, ci);
+	check_prefixes(v, ci);
+	if (!cu->n_paths)
+		verr(v, "customers[%zu].paths: list at least one path", ci);
+	for (pi = 0; pi < cu->n_paths; pi++)
+		check_path(v, ci, pi);
+}
+
+int conf_validate(const struct gw_conf *c, struct conf_diag *d)
+{
+	struct vctx v = { .c = c, .d = d };
+	size_t ci;
+	int ret;
+
+	ret = relate(&v);
+	if (ret)
+		goto out;
+	check_site(&v);
+	for (ci = 0; ci < c->n_customers; ci++)
+		check_customer(&v, ci);
+	ret = v.ret;
+out:
+	free(v.path_base);
+	free(v.prefix_base);
+	free(v.path_owner);
+	free(v.prefix_owner);
+	free(v.ingress_dup);
+	free(v.name_dup);
+	free(v.id_dup);
+	free(v.path_dup);
+	free(v.subnet_dup);
+	free(v.vlan_dup);
+	free(v.gre_dup);
+	free(v.remote_in);
+	free(v.prefix_dup);
+	return ret;
+}

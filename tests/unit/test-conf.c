@@ -1,0 +1,670 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * conf/: the address and name helpers, the parser and the validator one
+ * behaviour at a time, then the golden configs of tests/conf/:
+ *
+ *   invalid/NN-name.json  must fail conf_load() with exactly the lines of
+ *                         invalid/NN-name.err;
+ *   valid/NN-name.json    must load, print as valid/NN-name.norm.json, and
+ *                         that output must load and print to the same bytes.
+ *
+ * The directory is found from this file's path (make compiles it as
+ * tests/unit/test-conf.c and check.sh runs it from the top of the tree), or
+ * is $GWD_TEST_CONF_DIR.  GWD_BLESS=1 writes the expected files from the
+ * actual output instead of comparing: review the diff before committing.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "conf/model.h"
+
+static char *conf_dir;	/* tests/conf of the source tree */
+
+/* A config with every required key, and one path and prefix per family. */
+#define BASE_SITE                                                          \
+	"\"site\": { \"name\": \"t\", \"ingress\": [\"eth1\"],"            \
+	" \"underlay\": { \"v4\": \"198.51.100.1\" } }"
+#define BASE_PATH                                                          \
+	"{ \"name\": \"g\", \"type\": \"gre\", \"remote\": \"192.0.2.1\","  \
+	" \"address\": \"10.0.0.1/30\", \"peer\": \"10.0.0.2\" }"
+#define BASE_CUSTOMER(paths)                                               \
+	"{ \"name\": \"c\", \"id\": 7, \"prefixes\": [\"203.0.113.0/24\"],"   \
+	" \"paths\": [" paths "] }"
+
+static char *read_all(const char *file, size_t *len)
+{
+	FILE *f = fopen(file, "r");
+	char *buf = NULL;
+	size_t cap = 0, n = 0, r;
+
+	if (!f)
+		return NULL;
+	do {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 4096;
+			buf = realloc(buf, cap + 1);
+			assert_non_null(buf);
+		}
+		r = fread(buf + n, 1, cap - n, f);
+		n += r;
+	} while (r);
+	fclose(f);
+	buf[n] = '\0';
+	if (len)
+		*len = n;
+	return buf;
+}
+
+static void write_all(const char *file, const char *text)
+{
+	FILE *f = fopen(file, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+static char *diag_text(const struct conf_diag *d)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	conf_diag_print(f, d);
+	fclose(f);
+	return buf;
+}
+
+static char *print_text(const struct gw_conf *c)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	assert_int_equal(conf_print(f, c), 0);
+	fclose(f);
+	return buf;
+}
+
+/* Parse and validate text; returns the diagnostics, "" when valid. */
+static char *check(const char *text, struct gw_conf **out)
+{
+	struct conf_diag d = { 0 };
+	struct gw_conf *c = NULL;
+	char *msg;
+	int r;
+
+	r = conf_parse(text, strlen(text), &c, &d);
+	if (!r)
+		r = conf_validate(c, &d);
+	assert_true(r == 0 || r == -EINVAL);
+	assert_int_equal(r == 0, d.n == 0);
+	msg = diag_text(&d);
+	conf_diag_free(&d);
+	if (out && !r)
+		*out = c;
+	else
+		conf_free(c);
+	return msg;
+}
+
+static void expect(const char *text, const char *diag)
+{
+	char *msg = check(text, NULL);
+
+	assert_string_equal(msg, diag);
+	free(msg);
+}
+
+static void test_addr_parse(void **state)
+{
+	struct gw_addr a;
+
+	assert_int_equal(gw_addr_parse("192.0.2.1", &a), 0);
+	assert_int_equal(a.family, AF_INET);
+	assert_int_equal(a.raw[0], 192);
+	assert_int_equal(a.raw[3], 1);
+	assert_int_equal(gw_addr_parse("2001:DB8::1", &a), 0);
+	assert_int_equal(a.family, AF_INET6);
+	assert_int_equal(a.raw[1], 0x01);
+	assert_int_equal(a.raw[15], 1);
+	assert_int_equal(gw_addr_parse("192.0.2", &a), -EINVAL);
+	assert_int_equal(gw_addr_parse("", &a), -EINVAL);
+	assert_int_equal(gw_addr_parse(" 192.0.2.1", &a), -EINVAL);
+	assert_int_equal(gw_addr_parse("192.0.2.1/32", &a), -EINVAL);
+	assert_int_equal(gw_addr_parse("fe80::1%eth0", &a), -EINVAL);
+	assert_int_equal(gw_addr_parse("192.0.2.256", &a), -EINVAL);
+}
+
+static void test_prefix_parse(void **state)
+{
+	struct gw_prefix p;
+	char buf[GW_PREFIXSTRLEN];
+
+	assert_int_equal(gw_ifprefix_parse("10.17.0.1/30", &p), 0);
+	assert_int_equal(p.len, 30);
+	assert_string_equal(gw_prefix_str(&p, buf, sizeof(buf)), "10.17.0.1/30");
+	assert_int_equal(gw_prefix_parse("10.17.0.1/30", &p), -EINVAL);
+	assert_int_equal(gw_prefix_parse("10.17.0.0/30", &p), 0);
+	assert_int_equal(gw_prefix_parse("0.0.0.0/0", &p), 0);
+	assert_int_equal(gw_prefix_parse("2001:db8:17::/48", &p), 0);
+	assert_int_equal(p.len, 48);
+	assert_int_equal(gw_prefix_parse("2001:db8:17::1/128", &p), 0);
+	assert_int_equal(gw_prefix_parse("2001:db8:17::1/129", &p), -EINVAL);
+	assert_int_equal(gw_ifprefix_parse("10.0.0.0/33", &p), -EINVAL);
+	assert_int_equal(gw_ifprefix_parse("10.0.0.0/", &p), -EINVAL);
+	assert_int_equal(gw_ifprefix_parse("10.0.0.0/+8", &p), -EINVAL);
+	assert_int_equal(gw_ifprefix_parse("10.0.0.0/ 8", &p), -EINVAL);
+	assert_int_equal(gw_ifprefix_parse("10.0.0.0/8 ", &p), -EINVAL);
+	assert_int_equal(gw_ifprefix_parse("10.0.0.0/0008", &p), -EINVAL);
+	assert_int_equal(gw_ifprefix_parse("10.0.0.0/008", &p), 0);
+	assert_int_equal(gw_ifprefix_parse("10.0.0.0", &p), -EINVAL);
+	assert_int_equal(gw_ifprefix_parse("/8", &p), -EINVAL);
+	assert_int_equal(gw_ifprefix_parse("10.0.0.0/8/8", &p), -EINVAL);
+	assert_int_equal(gw_ifprefix_parse(
+		"ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255/128", &p), 0);
+	assert_int_equal(gw_ifprefix_parse(
+		"ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255x/128", &p), -EINVAL);
+}
+
+static void test_prefix_mask(void **state)
+{
+	struct gw_prefix p;
+	char buf[GW_PREFIXSTRLEN];
+
+	assert_int_equal(gw_ifprefix_parse("10.17.0.3/30", &p), 0);
+	gw_prefix_mask(&p);
+	assert_string_equal(gw_prefix_str(&p, buf, sizeof(buf)), "10.17.0.0/30");
+	assert_int_equal(gw_ifprefix_parse("203.0.113.77/0", &p), 0);
+	gw_prefix_mask(&p);
+	assert_string_equal(gw_prefix_str(&p, buf, sizeof(buf)), "0.0.0.0/0");
+	assert_int_equal(gw_ifprefix_parse("2001:db8:ffff:ffff::1/35", &p), 0);
+	gw_prefix_mask(&p);
+	assert_string_equal(gw_prefix_str(&p, buf, sizeof(buf)), "2001:db8:e000::/35");
+	assert_int_equal(gw_ifprefix_parse("2001:db8::1/128", &p), 0);
+	gw_prefix_mask(&p);
+	assert_string_equal(gw_prefix_str(&p, buf, sizeof(buf)), "2001:db8::1/128");
+}
+
+static void test_prefix_relations(void **state)
+{
+	struct gw_prefix a, b, c, v6;
+	struct gw_addr x, y, none = { 0 };
+
+	assert_int_equal(gw_prefix_parse("203.0.113.0/24", &a), 0);
+	assert_int_equal(gw_prefix_parse("203.0.113.128/25", &b), 0);
+	assert_int_equal(gw_prefix_parse("203.0.112.0/24", &c), 0);
+	assert_int_equal(gw_prefix_parse("::/0", &v6), 0);
+	assert_int_equal(gw_addr_parse("203.0.113.200", &x), 0);
+	assert_int_equal(gw_addr_parse("::ffff:203.0.113.200", &y), 0);
+
+	assert_true(gw_prefix_contains(&a, &x));
+	assert_true(gw_prefix_contains(&b, &x));
+	assert_false(gw_prefix_contains(&c, &x));
+	assert_false(gw_prefix_contains(&a, &y));	/* families differ */
+	assert_true(gw_prefix_contains(&v6, &y));
+	assert_false(gw_prefix_contains(&v6, &none));
+
+	assert_true(gw_prefix_overlap(&a, &b));
+	assert_true(gw_prefix_overlap(&b, &a));
+	assert_false(gw_prefix_overlap(&a, &c));
+	assert_false(gw_prefix_overlap(&a, &v6));
+	assert_true(gw_prefix_overlap(&a, &a));
+
+	assert_true(gw_prefix_eq(&a, &a));
+	assert_false(gw_prefix_eq(&a, &b));
+	assert_false(gw_addr_eq(&x, &y));
+	assert_true(gw_addr_eq(&none, &none));
+	assert_int_equal(gw_addr_len(AF_INET), 4);
+	assert_int_equal(gw_addr_len(AF_INET6), 16);
+	assert_int_equal(gw_addr_len(0), 0);
+}
+
+static void test_addr_str(void **state)
+{
+	struct gw_addr a, none = { 0 };
+	char buf[GW_ADDRSTRLEN], small[4];
+
+	assert_int_equal(gw_addr_parse("2001:0DB8:0000::0001", &a), 0);
+	assert_string_equal(gw_addr_str(&a, buf, sizeof(buf)), "2001:db8::1");
+	assert_string_equal(gw_addr_str(&none, buf, sizeof(buf)), "unset");
+	/* Too small a buffer gives an empty string, never a truncated one. */
+	assert_string_equal(gw_addr_str(&a, small, sizeof(small)), "");
+}
+
+static void test_ifnames(void **state)
+{
+	char n[IF_NAMESIZE];
+
+	assert_int_equal(conf_vrf_ifname(17, n), 0);
+	assert_string_equal(n, "gwvrf17");
+	assert_int_equal(conf_vrf_ifname(UINT32_MAX, n), 0);
+	assert_string_equal(n, "gwvrf4294967295");
+	assert_int_equal(conf_path_ifname(17, "bcix", n), 0);
+	assert_string_equal(n, "gw17-bcix");
+	assert_int_equal(conf_path_ifname(65535, "abcdefg", n), 0);
+	assert_string_equal(n, "gw65535-abcdefg");
+	assert_int_equal(conf_path_ifname(65535, "abcdefgh", n), -ENAMETOOLONG);
+	assert_string_equal(n, "");
+}
+
+static void test_defaults(void **state)
+{
+	const struct customer_conf *cu;
+	const struct path_conf *p;
+	struct gw_conf *c = NULL;
+	char *msg;
+
+	msg = check("{" BASE_SITE ", \"customers\": [" BASE_CUSTOMER(BASE_PATH) "] }", &c);
+	assert_string_equal(msg, "");
+	free(msg);
+	assert_string_equal(c->site.name, "t");
+	assert_int_equal(c->site.table_base, 1000);
+	assert_string_equal(c->site.control_socket, GW_DEFAULT_SOCK);
+	assert_int_equal(c->site.underlay_v6.family, 0);
+	assert_int_equal(c->defaults.mtu, 1476);
+	assert_int_equal(c->defaults.probe.kind, PROBE_ICMP);
+	assert_int_equal(c->defaults.probe.interval_ms, 100);
+	assert_int_equal(c->defaults.probe.fail, 3);
+	assert_int_equal(c->defaults.probe.rise, 3);
+
+	cu = conf_customer(c, "c");
+	assert_non_null(cu);
+	assert_null(conf_customer(c, "d"));
+	assert_int_equal(cu->table, 1007);
+	assert_string_equal(cu->vrf, "gwvrf7");
+	p = conf_path(cu, "g");
+	assert_non_null(p);
+	assert_null(conf_path(cu, "h"));
+	assert_string_equal(p->ifname, "gw7-g");
+	assert_int_equal(p->type, PATH_GRE);
+	assert_false(p->has_key);
+	assert_int_equal(p->priority, 100);
+	assert_int_equal(p->weight, 1);
+	assert_int_equal(p->mtu, 1476);
+	assert_memory_equal(&p->probe, &c->defaults.probe, sizeof(p->probe));
+	conf_free(c);
+}
+
+/* Each probe key overrides defaults.probe on its own, wherever defaults is. */
+static void test_overrides(void **state)
+{
+	const struct path_conf *p;
+	struct gw_conf *c = NULL;
+	char *msg;
+
+	msg = check("{" BASE_SITE ", \"customers\": [" BASE_CUSTOMER(
+		"{ \"name\": \"g\", \"type\": \"gre\", \"remote\": \"192.0.2.1\","
+		" \"key\": 0, \"address\": \"10.0.0.1/30\", \"peer\": \"10.0.0.2\","
+		" \"mtu\": 1400, \"probe\": { \"fail\": 5 } }") "],"
+		" \"defaults\": { \"mtu\": 1380, \"probe\": { \"interval_ms\": 250 } } }",
+		&c);
+	assert_string_equal(msg, "");
+	free(msg);
+	assert_int_equal(c->defaults.mtu, 1380);
+	p = &c->customers[0].paths[0];
+	assert_true(p->has_key);
+	assert_int_equal(p->key, 0);
+	assert_int_equal(p->mtu, 1400);
+	assert_int_equal(p->probe.interval_ms, 250);
+	assert_int_equal(p->probe.fail, 5);
+	assert_int_equal(p->probe.rise, 3);
+	conf_free(c);
+}
+
+/* The messages the config contract quotes, word for word. */
+static void test_contract_messages(void **state)
+{
+	expect("{" BASE_SITE ", \"customers\": [" BASE_CUSTOMER(BASE_PATH) ","
+	       "{ \"name\": \"d\", \"id\": 8, \"prefixes\": [\"198.18.0.0/24\"],"
+	       "  \"paths\": [{ \"name\": \"v\", \"type\": \"vlan\", \"parent\": \"eth2\","
+	       "    \"vlan\": 4095, \"address\": \"10.0.0.1/30\", \"peer\": \"10.0.0.2\" }] }] }",
+	       "customers[1].paths[0].vlan: 4095 is out of range 1..4094\n");
+	expect("{ \"site\": { \"name\": \"t\", \"ingress\": [\"eth1\"],"
+	       " \"table_base\": \"1000\" }, \"customers\": [] }",
+	       "site.table_base: expected an integer, got string\n");
+	expect("{" BASE_SITE ", \"customers\": [" BASE_CUSTOMER(BASE_PATH ","
+	       "{ \"name\": \"h\", \"type\": \"gre\", \"remote\": \"192.0.2.2\","
+	       "  \"address\": \"10.0.1.1/30\" }") "] }",
+	       "customers[0].paths[1]: missing required key \"peer\"\n");
+	expect("{" BASE_SITE ", \"customers\": [{ \"name\": \"c\", \"id\": 7,"
+	       " \"prefixes\": [\"203.0.113.0/24\", \"203.0.113.1/24\"],"
+	       " \"paths\": [" BASE_PATH "] }] }",
+	       "customers[0].prefixes[1]: 203.0.113.1/24 has host bits set "
+	       "(did you mean 203.0.113.0/24?)\n");
+	expect("{" BASE_SITE ", \"customers\": [{ \"name\": \"mailbox\", \"id\": 7,"
+	       " \"prefixes\": [\"203.0.113.0/24\", \"2001:db8:17::/48\"],"
+	       " \"paths\": [" BASE_PATH "] }] }",
+	       "customers[0].prefixes[1]: no path of customer \"mailbox\" has an "
+	       "IPv6 peer\n");
+	expect("{" BASE_SITE ", \"customers\": [{ \"name\": \"c\", \"id\": 7,"
+	       " \"prefixes\": [\"203.0.113.0/24\"], \"filter\": {},"
+	       " \"paths\": [" BASE_PATH "] }] }",
+	       "customers[0].filter: not supported by this build yet\n");
+	expect("{" BASE_SITE ", \"customers\": [" BASE_CUSTOMER(BASE_PATH ","
+	       "{ \"name\": \"v\", \"type\": \"vlan\", \"parent\": \"eth2\","
+	       "  \"vlan\": 117, \"address\": \"10.0.1.1/30\", \"peer\": \"10.0.1.2\" },"
+	       "{ \"name\": \"sec1\", \"type\": \"ipsec\", \"remote\": \"192.0.2.18\","
+	       "  \"address\": \"10.17.2.1/30\", \"peer\": \"10.17.2.2\", \"priority\": 30,"
+	       "  \"ike\": { \"auth\": \"psk\" } }") "] }",
+	       "customers[0].paths[2].type: \"ipsec\" is not supported by this "
+	       "build yet\n");
+}
+
+static void test_syntax_position(void **state)
+{
+	expect("{\n  \"site\": {\n    \"name\": \"t\",\n  }\n}\n",
+	       "line 4, column 3: unexpected character\n");
+	expect("{\n  \"site\": ", "line 2, column 11: unexpected end of input\n");
+	expect("", "line 1, column 1: unexpected end of input\n");
+	expect("null", "top level: expected an object, got null\n");
+	expect("{} []", "line 1, column 4: unexpected character\n");
+}
+
+static void test_nul_byte(void **state)
+{
+	static const char text[] = "{ \"site\": \0 }";
+	struct conf_diag d = { 0 };
+	struct gw_conf *c = (struct gw_conf *)1;
+	char *msg;
+
+	assert_int_equal(conf_parse(text, sizeof(text) - 1, &c, &d), -EINVAL);
+	assert_null(c);
+	msg = diag_text(&d);
+	assert_string_equal(msg, "line 1, column 11: NUL byte in the text\n");
+	free(msg);
+	conf_diag_free(&d);
+}
+
+/* json-c keeps the last of two equal keys; gwd refuses, even when spelt
+ * differently, and goes on to report the rest. */
+static void test_duplicate_keys(void **state)
+{
+	expect("{" BASE_SITE ", \"customers\": [{ \"name\": \"c\", \"\\u0069d\": 7,"
+	       " \"id\": 8, \"prefixes\": [\"203.0.113.0/24\"],"
+	       " \"paths\": [" BASE_PATH "], \"nope\": 1 }] }",
+	       "customers[0].id: key given twice\n"
+	       "customers[0].nope: unknown key\n");
+	expect("{ \"a\": { \"b\\u0000c\": 1 } }",
+	       "a[\"b\\u0000c\"]: key contains a NUL character\n"
+	       "top level: missing required key \"site\"\n"
+	       "top level: missing required key \"customers\"\n"
+	       "a: unknown key\n");
+}
+
+static void test_report_all(void **state)
+{
+	expect("{ \"site\": { \"name\": \"T\", \"ingress\": [\"a/b\", 7] },"
+	       " \"customers\": [{ \"name\": \"c\", \"id\": 0, \"prefixes\": [],"
+	       " \"paths\": [{ \"name\": \"x\", \"type\": \"vlan\", \"parent\": \"eth2\","
+	       " \"vlan\": 0, \"address\": \"10.0.0.1/30\", \"peer\": \"10.0.0.2\","
+	       " \"weight\": 0, \"remote\": \"192.0.2.1\" }] }] }",
+	       "site.name: \"T\" is not a valid name (1 to 31 of a-z 0-9 _ . -, "
+	       "starting with a letter or digit)\n"
+	       "site.ingress[0]: \"a/b\" is not a valid interface name (1 to 15 "
+	       "characters, no '/', ':' or white space)\n"
+	       "site.ingress[1]: expected a string, got integer\n"
+	       "customers[0].id: 0 is out of range 1..65535\n"
+	       "customers[0].paths[0].weight: 0 is out of range 1..256\n"
+	       "customers[0].paths[0].vlan: 0 is out of range 1..4094\n"
+	       "customers[0].paths[0].remote: only valid in a path of type \"gre\"\n");
+}
+
+static void test_validate_table(void **state)
+{
+	struct gw_conf *c = NULL;
+	struct conf_diag d = { 0 };
+	char *msg;
+
+	msg = check("{" BASE_SITE ", \"customers\": [" BASE_CUSTOMER(BASE_PATH) "] }", &c);
+	assert_string_equal(msg, "");
+	free(msg);
+	c->site.table_base = 247;
+	assert_int_equal(conf_validate(c, &d), -EINVAL);
+	msg = diag_text(&d);
+	assert_string_equal(msg, "customers[0].id: table 254 (site.table_base 247 "
+			    "+ 7) is reserved for the kernel's default, main and "
+			    "local tables\n");
+	free(msg);
+	conf_diag_free(&d);
+	c->site.table_base = 249;
+	assert_int_equal(conf_validate(c, &d), 0);
+	assert_int_equal(d.n, 0);
+	conf_free(c);
+}
+
+static void test_diag_cap(void **state)
+{
+	struct conf_diag d = { 0 };
+	char *msg;
+	int i;
+
+	for (i = 0; i < 250; i++)
+		conf_diag_add(&d, "line %d", i);
+	assert_int_equal(d.n, 200);
+	assert_int_equal(d.dropped, 50);
+	msg = diag_text(&d);
+	assert_non_null(strstr(msg, "line 199\n(and 50 more)\n"));
+	free(msg);
+	conf_diag_free(&d);
+	assert_int_equal(d.n, 0);
+	assert_null(d.msg);
+}
+
+static void test_load_errors(void **state)
+{
+	char file[] = "/tmp/test-conf-XXXXXX", *msg;
+	struct conf_diag d = { 0 };
+	struct gw_conf *c;
+	int fd;
+
+	assert_int_equal(conf_load("/nonexistent/gwd.json", &c, &d), -ENOENT);
+	assert_null(c);
+	msg = diag_text(&d);
+	assert_string_equal(msg, "/nonexistent/gwd.json: No such file or directory\n");
+	free(msg);
+	conf_diag_free(&d);
+
+	fd = mkstemp(file);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, (16 << 20) + 1), 0);
+	close(fd);
+	assert_int_equal(conf_load(file, &c, &d), -EFBIG);
+	unlink(file);
+	assert_int_equal(d.n, 1);
+	assert_non_null(strstr(d.msg[0], ": larger than 16 MiB"));
+	conf_diag_free(&d);
+}
+
+static void test_example(void **state)
+{
+	struct conf_diag d = { 0 };
+	struct gw_conf *c;
+	char file[4096];
+
+	snprintf(file, sizeof(file), "%s/../../examples/gwd.json", conf_dir);
+	assert_int_equal(conf_load(file, &c, &d), 0);
+	assert_int_equal(c->n_customers, 2);
+	conf_free(c);
+}
+
+/* Show both texts in full: a golden diff is read by a human. */
+static void same_text(const char *what, const char *want, const char *got)
+{
+	if (!strcmp(want, got))
+		return;
+	print_error("%s differs.\n--- expected\n%s--- got\n%s---\n", what, want, got);
+	fail();
+}
+
+static bool bless(void)
+{
+	const char *b = getenv("GWD_BLESS");
+
+	return b && *b && strcmp(b, "0");
+}
+
+static char *with_suffix(const char *json, const char *suffix)
+{
+	char *s;
+
+	assert_true(asprintf(&s, "%.*s%s", (int)(strlen(json) - 5), json, suffix) > 0);
+	return s;
+}
+
+static void golden_invalid(void **state)
+{
+	const char *json = *state;
+	char *errf = with_suffix(json, ".err"), *want, *got;
+	struct conf_diag d = { 0 };
+	struct gw_conf *c;
+
+	assert_int_equal(conf_load(json, &c, &d), -EINVAL);
+	assert_null(c);
+	got = diag_text(&d);
+	conf_diag_free(&d);
+	if (bless()) {
+		write_all(errf, got);
+	} else {
+		want = read_all(errf, NULL);
+		if (!want)
+			fail_msg("%s: %s", errf, strerror(errno));
+		same_text(errf, want, got);
+		free(want);
+	}
+	free(got);
+	free(errf);
+}
+
+static void golden_valid(void **state)
+{
+	const char *json = *state;
+	char *normf = with_suffix(json, ".norm.json"), *want, *got, *again, *msg;
+	struct conf_diag d = { 0 };
+	struct gw_conf *c, *c2 = NULL;
+
+	if (conf_load(json, &c, &d)) {
+		msg = diag_text(&d);
+		fail_msg("%s does not load:\n%s", json, msg);
+	}
+	got = print_text(c);
+	conf_free(c);
+	if (bless()) {
+		write_all(normf, got);
+	} else {
+		want = read_all(normf, NULL);
+		if (!want)
+			fail_msg("%s: %s", normf, strerror(errno));
+		same_text(normf, want, got);
+		free(want);
+	}
+	/* The normalized form means the same: it loads and prints the same. */
+	msg = check(got, &c2);
+	same_text("diagnostics of the normalized config", "", msg);
+	again = print_text(c2);
+	same_text("print of the normalized config", got, again);
+	conf_free(c2);
+	free(msg);
+	free(again);
+	free(got);
+	free(normf);
+}
+
+static int is_input(const struct dirent *e)
+{
+	size_t n = strlen(e->d_name);
+
+	return n > 5 && !strcmp(e->d_name + n - 5, ".json") &&
+	       (n < 10 || strcmp(e->d_name + n - 10, ".norm.json"));
+}
+
+/* One cmocka test per file of tests/conf/<sub>, in name order. */
+static int run_golden(const char *sub, CMUnitTestFunction fn, size_t min)
+{
+	struct CMUnitTest *t;
+	struct dirent **e;
+	char dir[4096], group[64];
+	int n, i, ret;
+
+	snprintf(dir, sizeof(dir), "%s/%s", conf_dir, sub);
+	n = scandir(dir, &e, is_input, alphasort);
+	if (n < 0 || (size_t)n < min) {
+		fprintf(stderr, "%s: %d configs, want at least %zu\n", dir, n, min);
+		return 1;
+	}
+	t = calloc(n, sizeof(*t));
+	for (i = 0; t && i < n; i++) {
+		t[i].name = e[i]->d_name;
+		t[i].test_func = fn;
+		if (asprintf((char **)&t[i].initial_state, "%s/%s", dir,
+			     e[i]->d_name) < 0)
+			return 1;
+	}
+	if (!t)
+		return 1;
+	snprintf(group, sizeof(group), "golden %s", sub);
+	ret = _cmocka_run_group_tests(group, t, n, NULL, NULL);
+	for (i = 0; i < n; i++) {
+		free(t[i].initial_state);
+		free(e[i]);
+	}
+	free(e);
+	free(t);
+	return ret;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_addr_parse),
+		cmocka_unit_test(test_prefix_parse),
+		cmocka_unit_test(test_prefix_mask),
+		cmocka_unit_test(test_prefix_relations),
+		cmocka_unit_test(test_addr_str),
+		cmocka_unit_test(test_ifnames),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_overrides),
+		cmocka_unit_test(test_contract_messages),
+		cmocka_unit_test(test_syntax_position),
+		cmocka_unit_test(test_nul_byte),
+		cmocka_unit_test(test_duplicate_keys),
+		cmocka_unit_test(test_report_all),
+		cmocka_unit_test(test_validate_table),
+		cmocka_unit_test(test_diag_cap),
+		cmocka_unit_test(test_load_errors),
+		cmocka_unit_test(test_example),
+	};
+	const char *env = getenv("GWD_TEST_CONF_DIR");
+	int ret;
+
+	if (env) {
+		conf_dir = strdup(env);
+	} else {
+		/* tests/unit/test-conf.c to tests/unit/../conf */
+		const char *slash = strrchr(__FILE__, '/');
+		int n = slash ? (int)(slash - __FILE__) : 1;
+
+		if (asprintf(&conf_dir, "%.*s/../conf", n, slash ? __FILE__ : ".") < 0)
+			conf_dir = NULL;
+	}
+	if (!conf_dir)
+		return 1;
+	ret = cmocka_run_group_tests_name("conf", tests, NULL, NULL);
+	ret |= run_golden("invalid", golden_invalid, 45);
+	ret |= run_golden("valid", golden_valid, 5);
+	free(conf_dir);
+	return ret ? 1 : 0;
+}
