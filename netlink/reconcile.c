@@ -177,6 +177,19 @@ static bool link_changed(const struct ks_link *w, const struct ks_link *h)
 	       strcmp(w->alias, h->alias) || (w->up && !h->up);
 }
 
+/*
+ * Deleting a VRF releases its ports, so the ports of a VRF that is
+ * recreated are recreated with it (and in it), with what sits on them.
+ */
+static bool master_recreated(const struct kstate *want, const struct kstate *have,
+			     const struct ks_link *w)
+{
+	const struct ks_link *wm = w->master[0] ? kstate_link(want, w->master) : NULL;
+	const struct ks_link *hm = w->master[0] ? kstate_link(have, w->master) : NULL;
+
+	return wm && hm && owned(hm) && link_must_recreate(wm, hm);
+}
+
 static int diff_links(const struct kstate *want, const struct kstate *have,
 		      struct ks_plan *p)
 {
@@ -195,7 +208,7 @@ static int diff_links(const struct kstate *want, const struct kstate *have,
 					 "%s exists and is not gwd's (no \"%s\" alias); left alone",
 					 w->ifname, GWD_ALIAS_TAG);
 			}
-		} else if (link_must_recreate(w, h)) {
+		} else if (link_must_recreate(w, h) || master_recreated(want, have, w)) {
 			op = op_add(p, OP_RECREATE, OBJ_LINK, i, (size_t)(h - have->links));
 		} else if (link_changed(w, h)) {
 			op = op_add(p, OP_CHANGE, OBJ_LINK, i, (size_t)(h - have->links));
@@ -211,6 +224,9 @@ static int diff_links(const struct kstate *want, const struct kstate *have,
 			snprintf(op->detail, sizeof(op->detail), "%s", w->alias);
 		else if (h && !op->err)
 			describe_link_diff(w, h, op->detail, sizeof(op->detail));
+		if (op->kind == OP_RECREATE && master_recreated(want, have, w))
+			appendf(op->detail, sizeof(op->detail), "master %s recreated",
+				w->master);
 	}
 	for (size_t i = 0; i < have->n_links; i++) {
 		const struct ks_link *h = &have->links[i];
@@ -280,6 +296,21 @@ static void link_owner(const struct kstate *want, const struct kstate *have,
 		alias_owner(l->alias, out);
 }
 
+/* A link that exists but is not gwd's: nothing of gwd's goes on it. */
+static bool foreign(const struct kstate *have, const char *ifname)
+{
+	const struct ks_link *l = kstate_link(have, ifname);
+
+	return l && !owned(l);
+}
+
+static void foreign_fail(struct ks_op *op, const char *ifname)
+{
+	op->err = -EEXIST;
+	snprintf(op->errmsg, sizeof(op->errmsg),
+		 "link %s is not gwd's; left alone", ifname);
+}
+
 static int diff_addrs(const struct kstate *want, const struct kstate *have,
 		      struct ks_plan *p, bool deletes)
 {
@@ -302,6 +333,8 @@ static int diff_addrs(const struct kstate *want, const struct kstate *have,
 		snprintf(op->object, sizeof(op->object), "address %s dev %s",
 			 prefix_s(&a->prefix, buf), a->ifname);
 		link_owner(want, have, a->ifname, op->owner);
+		if (!deletes && foreign(have, a->ifname))
+			foreign_fail(op, a->ifname);
 	}
 	return 0;
 }
@@ -316,10 +349,11 @@ static bool route_eq(const struct ks_route *a, const struct ks_route *b)
 {
 	if (a->type != b->type || a->n_nh != b->n_nh)
 		return false;
+	/* A single next hop has no weight in the kernel: it dumps 1. */
 	for (size_t i = 0; i < a->n_nh; i++)
 		if (strcmp(a->nh[i].ifname, b->nh[i].ifname) ||
 		    !gw_addr_eq(&a->nh[i].gw, &b->nh[i].gw) ||
-		    a->nh[i].weight != b->nh[i].weight)
+		    (a->n_nh > 1 && a->nh[i].weight != b->nh[i].weight))
 			return false;
 	return true;
 }
@@ -355,6 +389,15 @@ static bool route_flushed(const struct ks_plan *p, const struct kstate *want,
 	return false;
 }
 
+static bool all_flushed(const struct ks_plan *p, const struct kstate *want,
+			const struct kstate *have, const struct ks_route *r)
+{
+	for (size_t i = 0; i < r->n_nh; i++)
+		if (!flushed(p, want, have, r->nh[i].ifname))
+			return false;
+	return r->n_nh > 0;
+}
+
 static int diff_routes(const struct kstate *want, const struct kstate *have,
 		       struct ks_plan *p, bool deletes)
 {
@@ -365,7 +408,8 @@ static int diff_routes(const struct kstate *want, const struct kstate *have,
 			const struct ks_route *h = &have->routes[i];
 			struct ks_op *op;
 
-			if (find_route(want, h) != NONE)
+			/* Kept, or gone with the links of all its next hops. */
+			if (find_route(want, h) != NONE || all_flushed(p, want, have, h))
 				continue;
 			op = op_add(p, OP_DELETE, OBJ_ROUTE, NONE, i);
 			if (!op)
@@ -391,6 +435,9 @@ static int diff_routes(const struct kstate *want, const struct kstate *have,
 		snprintf(op->object, sizeof(op->object), "route %s table %u",
 			 prefix_s(&w->dst, buf), w->table);
 		table_owner(want, have, w->table, op->owner);
+		for (size_t k = 0; k < w->n_nh; k++)
+			if (foreign(have, w->nh[k].ifname))
+				foreign_fail(op, w->nh[k].ifname);
 		if (h) {
 			describe_nexthops(h, op->detail, sizeof(op->detail));
 			appendf(op->detail, sizeof(op->detail), "->");
