@@ -126,12 +126,15 @@ static int get_int(struct pctx *x, struct json_object *v,
 static int get_str(struct pctx *x, struct json_object *v, const char **s,
 		   size_t *len)
 {
+	char q[CONF_QUOTE_MAX];
+
 	if (want(x, v, json_type_string, "a string"))
 		return -EINVAL;
 	*s = json_object_get_string(v);
 	*len = json_object_get_string_len(v);
 	if (strlen(*s) != *len)
-		return perr(x, "contains a NUL character");
+		return perr(x, "%s contains a NUL character",
+			    conf_quote(q, *s, *len));
 	return 0;
 }
 
