@@ -6,7 +6,7 @@ PKGS      := libmnl json-c libsystemd
 CC        ?= cc
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
-             -Wmissing-prototypes -Wno-unused-parameter -I. \
+             -Wmissing-prototypes -Wno-unused-parameter -D_GNU_SOURCE -I. \
              $(shell pkg-config --cflags $(PKGS))
 LDLIBS    += $(shell pkg-config --libs $(PKGS))
 ifneq ($(SANITIZE),)

@@ -5,7 +5,6 @@
  * CONF_DIAG_MAX lines, a message is counted instead of kept, so that a
  * broken file cannot make gwd print or hold without bound.
  */
-#define _GNU_SOURCE	/* vasprintf */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -8,6 +8,14 @@
 #include "gwd/gwd.h"
 #include "gwd/log.h"
 
+static double ms_since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (t.tv_sec - t0->tv_sec) * 1e3 + (t.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
 static void log_op(const struct ks_op *op)
 {
 	const char *sep = op->detail[0] ? ": " : "";
@@ -30,9 +38,13 @@ int gwd_apply(struct gwd *g, const char *why, struct ks_plan *plan_out)
 {
 	struct kstate have = { 0 }, want = { 0 }, links = { 0 };
 	struct ks_plan plan = { 0 };
+	struct timespec t0;
+	double dump_ms;
 	int ret;
 
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ret = reconcile_dump(g->nl, &have);
+	dump_ms = ms_since(&t0);
 	if (ret) {
 		log_err("apply (%s): cannot read the kernel's state: %s", why,
 			strerror(-ret));
@@ -52,8 +64,8 @@ int gwd_apply(struct gwd *g, const char *why, struct ks_plan *plan_out)
 	if (plan.n)
 		log_info("apply (%s): %zu changes, %zu failed", why,
 			 plan.n - plan.n_failed, plan.n_failed);
-	else
-		log_debug("apply (%s): nothing to change", why);
+	log_debug("apply (%s): %zu ops; dump %.1f ms, total %.1f ms", why, plan.n,
+		  dump_ms, ms_since(&t0));
 	if (links.n_links)
 		gwd_links_update(g, &links);
 	g->last_apply = (struct apply_result){

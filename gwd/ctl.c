@@ -7,7 +7,6 @@
  * buffer).  Either phase ends the connection on error or timeout without
  * touching the rest of the daemon.
  */
-#define _GNU_SOURCE	/* accept4, struct ucred, vasprintf */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>

@@ -128,6 +128,8 @@ int desired_build(const struct gw_conf *c, path_usable_fn usable, void *arg,
 		if (!ret)
 			ret = add_routes(&c->customers[i], usable, arg, out);
 	}
+	if (!ret)
+		ret = kstate_index(out);
 	if (ret)
 		kstate_free(out);
 	return ret;

@@ -5,7 +5,6 @@
  * it the result becomes a table.  The tables read only the keys they know and
  * show "-" for missing ones, so gwd may add keys without breaking gwctl.
  */
-#define _GNU_SOURCE	/* asprintf, getopt_long */
 #include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>

@@ -8,6 +8,7 @@
  */
 #include <linux/fib_rules.h>
 #include <linux/rtnetlink.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gwd/gwd.h"
@@ -65,11 +66,13 @@ static void schedule_resync(struct gwd *g)
 	sd_event_source_set_enabled(g->resync, SD_EVENT_ONESHOT);
 }
 
-/* Whether a link event concerns gwd: its own link, or a parent it waits for. */
+/*
+ * Whether a link event concerns gwd: one of its links, a link it knows, or
+ * one a path needs (its name, or a VLAN's parent).
+ */
 static bool link_relevant(const struct gwd *g, const struct ks_link *l)
 {
-	if (!strncmp(l->alias, GWD_ALIAS_TAG, strlen(GWD_ALIAS_TAG)) ||
-	    kstate_link_by_index(&g->links, l->ifindex))
+	if (ks_link_owned(l) || kstate_link_by_index(&g->links, l->ifindex))
 		return true;
 	for (size_t i = 0; i < g->conf->n_customers; i++) {
 		const struct customer_conf *cu = &g->conf->customers[i];
@@ -82,40 +85,34 @@ static bool link_relevant(const struct gwd *g, const struct ks_link *l)
 	return false;
 }
 
-/* The path whose link is ifname, if any. */
-static const struct path_conf *path_of(const struct gwd *g, const char *ifname,
-				       const struct customer_conf **cu_out)
+/*
+ * Take a copy of ks's links as the cache, and log each path whose link
+ * went up or down since the last one.
+ */
+void gwd_links_update(struct gwd *g, const struct kstate *ks)
 {
+	struct kstate copy = { .n_links = ks->n_links };
+
+	copy.links = malloc((ks->n_links ? ks->n_links : 1) * sizeof(*ks->links));
+	if (copy.links)
+		memcpy(copy.links, ks->links, ks->n_links * sizeof(*ks->links));
+	if (!copy.links || kstate_index(&copy)) {
+		log_err("out of memory; path states not updated");
+		kstate_free(&copy);
+		return;
+	}
 	for (size_t i = 0; i < g->conf->n_customers; i++) {
 		const struct customer_conf *cu = &g->conf->customers[i];
 
-		for (size_t j = 0; j < cu->n_paths; j++)
-			if (!strcmp(cu->paths[j].ifname, ifname)) {
-				*cu_out = cu;
-				return &cu->paths[j];
-			}
-	}
-	return NULL;
-}
+		for (size_t j = 0; j < cu->n_paths; j++) {
+			const struct path_conf *p = &cu->paths[j];
+			const struct ks_link *old = kstate_link(&g->links, p->ifname);
+			const struct ks_link *l = kstate_link(&copy, p->ifname);
 
-void gwd_links_update(struct gwd *g, const struct kstate *ks)
-{
-	struct kstate copy = { 0 };
-
-	for (size_t i = 0; i < ks->n_links; i++) {
-		const struct ks_link *l = &ks->links[i], *old;
-		const struct customer_conf *cu;
-		const struct path_conf *p = path_of(g, l->ifname, &cu);
-
-		if (kstate_add_link(&copy, l)) {
-			log_err("out of memory; path states not updated");
-			kstate_free(&copy);
-			return;
+			if (old && l && old->oper_up != l->oper_up)
+				log_info("customer %s: path %s (%s): link %s", cu->name,
+					 p->name, p->ifname, l->oper_up ? "up" : "down");
 		}
-		old = kstate_link(&g->links, l->ifname);
-		if (p && old && old->oper_up != l->oper_up)
-			log_info("customer %s: path %s (%s): link %s", cu->name,
-				 p->name, l->ifname, l->oper_up ? "up" : "down");
 	}
 	kstate_free(&g->links);
 	g->links = copy;
@@ -161,7 +158,7 @@ void gwd_kernel_event(void *arg, const struct nlmsghdr *nlh)
 		const struct ks_link *l = kstate_link_by_index(&g->links,
 							      (int)ifa->ifa_index);
 
-		if (l && !strncmp(l->alias, GWD_ALIAS_TAG, strlen(GWD_ALIAS_TAG)))
+		if (l && ks_link_owned(l))
 			schedule_resync(g);
 		break;
 	}

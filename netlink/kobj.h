@@ -94,6 +94,12 @@ struct kstate {
 	size_t n_routes;
 	struct ks_rule *rules;
 	size_t n_rules;
+	/*
+	 * Sorted indexes into the arrays, for lookups in O(log n) once a state
+	 * is complete (kstate_index()); any kstate_add_*() drops them, and
+	 * lookups fall back to a scan.  The arrays keep their order.
+	 */
+	size_t *link_by_name, *link_by_ifindex, *addr_idx, *route_idx, *rule_idx;
 };
 
 /* Append helpers; they copy *o and return -ENOMEM on failure. */
@@ -103,8 +109,18 @@ int kstate_add_route(struct kstate *ks, const struct ks_route *o);
 int kstate_add_rule(struct kstate *ks, const struct ks_rule *o);
 void kstate_free(struct kstate *ks);
 
+/* Build the lookup indexes: -ENOMEM, or 0. */
+int kstate_index(struct kstate *ks);
+
 const struct ks_link *kstate_link(const struct kstate *ks, const char *ifname);
 const struct ks_link *kstate_link_by_index(const struct kstate *ks, int ifindex);
+/* Index of the object with the same identity (not contents), or SIZE_MAX. */
+size_t kstate_find_addr(const struct kstate *ks, const struct ks_addr *a);
+size_t kstate_find_route(const struct kstate *ks, const struct ks_route *r);	/* table, dst, metric */
+size_t kstate_find_rule(const struct kstate *ks, const struct ks_rule *r);
+
+/* Whether a link carries gwd's alias tag: gwd changes no other link. */
+bool ks_link_owned(const struct ks_link *l);
 
 /* Sort the route's next hops into the canonical order used for comparison. */
 void ks_route_sort_nexthops(struct ks_route *r);

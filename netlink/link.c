@@ -106,15 +106,19 @@ int link_msg_create(struct nlmsghdr *nlh, const struct ks_link *l,
 
 /*
  * The kernel ignores IFLA_IFALIAS when it creates a link, so the alias that
- * marks the link as gwd's follows in a second request, by name, in the
- * same batch.
+ * marks the link as gwd's follows once the create succeeded, by ifindex.
  */
-void link_msg_set_alias(struct nlmsghdr *nlh, const struct ks_link *l)
+int link_msg_set_alias(struct nlmsghdr *nlh, const struct ks_link *l,
+		       const struct kstate *links)
 {
+	int idx = ifindex_of(links, l->ifname);
+
+	if (idx < 0)
+		return idx;
 	nlh->nlmsg_type = RTM_NEWLINK;
-	put_ifinfo(nlh, 0, false);
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, l->ifname);
+	put_ifinfo(nlh, idx, false);
 	mnl_attr_put_strz(nlh, IFLA_IFALIAS, l->alias);
+	return 0;
 }
 
 /*

@@ -21,8 +21,9 @@ int link_msg_create(struct nlmsghdr *nlh, const struct ks_link *l,
 int link_msg_change(struct nlmsghdr *nlh, const struct ks_link *want,
 		    const struct ks_link *have, const struct kstate *links);
 void link_msg_delete(struct nlmsghdr *nlh, int ifindex);
-/* Follows every create: the kernel drops the alias of a link it creates. */
-void link_msg_set_alias(struct nlmsghdr *nlh, const struct ks_link *l);
+/* Follows every successful create: the kernel drops the alias of a link it creates. */
+int link_msg_set_alias(struct nlmsghdr *nlh, const struct ks_link *l,
+		       const struct kstate *links);
 int link_parse(const struct nlmsghdr *nlh, struct ks_link *out);
 /* Whether the kernel can turn have into want in place. */
 bool link_must_recreate(const struct ks_link *want, const struct ks_link *have);

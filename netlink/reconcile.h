@@ -51,8 +51,10 @@ const char *ks_op_kind_name(enum ks_op_kind k);
 int reconcile_diff(const struct kstate *want, const struct kstate *have,
 		   struct ks_plan *plan);
 
-/* Dump the kernel into have (gwd's objects plus every link, for name lookups). */
+/* Dump the kernel into have (gwd's objects plus every link, for name lookups), indexed. */
 int reconcile_dump(struct nl *nl, struct kstate *have);
+/* Links only, indexed: the ifindexes of links created since a full dump. */
+int reconcile_dump_links(struct nl *nl, struct kstate *links);
 
 /*
  * Diff want with have (a fresh reconcile_dump()) and execute the plan.

@@ -7,7 +7,6 @@
  *  - what parses prints to a config that parses again and prints to the
  *    same bytes (the round trip `gwd -nv` and the golden tests rely on).
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -13,7 +13,6 @@
  * is $GWD_TEST_CONF_DIR.  GWD_BLESS=1 writes the expected files from the
  * actual output instead of comparing: review the diff before committing.
  */
-#define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>

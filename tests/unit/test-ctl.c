@@ -5,7 +5,6 @@
  * asserts) talks to it through the client API and through raw sockets for
  * what the client API would never send.
  */
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
