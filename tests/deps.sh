@@ -4,11 +4,10 @@
 set -euo pipefail
 
 pkgs=(
-	build-essential pkg-config clang llvm libclang-rt-14-dev
-	libmnl-dev libnftnl-dev libnl-3-dev libnl-route-3-dev libjson-c-dev
-	libsystemd-dev libcmocka-dev
-	iproute2 nftables iputils-ping netcat-openbsd tcpdump python3 procps
-	qemu-system-x86 linux-image-amd64 busybox-static kmod
+	build-essential pkg-config clang libclang-rt-14-dev	# build, fuzz
+	libmnl-dev libjson-c-dev libsystemd-dev libcmocka-dev	# libraries
+	iproute2 iputils-ping netcat-openbsd python3 procps	# lab scenarios
+	qemu-system-x86 linux-image-amd64 busybox-static kmod xz-utils zstd	# VM tier
 )
 
 missing=()
