@@ -425,11 +425,14 @@ static int diff_routes(struct diff *d, bool deletes)
 		for (size_t k = 0; k < w->n_nh; k++)
 			if (foreign(have, w->nh[k].ifname))
 				foreign_fail(op, w->nh[k].ifname);
-		if (h) {
-			describe_nexthops(h, op->detail, sizeof(op->detail));
-			appendf(op->detail, sizeof(op->detail), "->");
-		}
 		describe_nexthops(w, op->detail, sizeof(op->detail));
+		if (h) {
+			char old[sizeof(op->detail)] = "";
+
+			describe_nexthops(h, old, sizeof(old));
+			snprintf(op->detail + strlen(op->detail),
+				 sizeof(op->detail) - strlen(op->detail), " (was %s)", old);
+		}
 	}
 	return 0;
 }

@@ -622,7 +622,10 @@ static void test_route_nexthops_change(void **state)
 	assert_non_null(strstr(op->detail, "via 10.17.1.2 dev gw17-v100 weight 3"));
 	assert_non_null(strstr(op->detail, "via 10.17.0.3 dev gw17-gre1 weight 1"));
 	assert_non_null(strstr(op->detail, "via 10.17.1.2 dev gw17-v100 weight 5"));
-	assert_true(strstr(op->detail, "weight 3") < strstr(op->detail, "weight 5"));
+	/* The new next hops, then the old ones: "... (was ...)". */
+	assert_non_null(strstr(op->detail, " (was "));
+	assert_true(strstr(op->detail, "weight 5") < strstr(op->detail, " (was "));
+	assert_true(strstr(op->detail, " (was ") < strstr(op->detail, "weight 3"));
 
 	/* One hop fewer: a change as well. */
 	ks_plan_free(&w->plan);
