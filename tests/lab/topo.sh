@@ -164,5 +164,9 @@ tcp_ok() {
 	assert_eq "$got" "hello $2" "TCP from inet to $2"
 }
 
+# grep_q ARGS: grep -q that reads all of its input.  With pipefail,
+# `cmd | grep -q` fails when grep exits early and cmd dies of SIGPIPE.
+grep_q() { grep "$@" >/dev/null; }
+
 # json EXPR: evaluate a Python expression on the JSON read from stdin (as j).
 json() { python3 -c "import json,sys; j=json.load(sys.stdin); print($1)"; }

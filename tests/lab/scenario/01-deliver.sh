@@ -19,11 +19,11 @@ assert_ge $(($(path_rx custA gre-gw) - gre)) 50 "custA GRE packets"
 assert_ge $(($(path_rx custB gre-gw) - greb)) 50 "custB GRE packets"
 
 # Each customer in its own VRF, with gwd's routes and rules.
-ip -n gw -d link show gw17-gre1 | grep -q "master gwvrf17" || fail "gw17-gre1 not in gwvrf17"
-ip -n gw -d link show gw18-gre1 | grep -q "master gwvrf18" || fail "gw18-gre1 not in gwvrf18"
-ip -n gw route show table 1017 proto 211 | grep -q "203.0.113.0/24 via 10.17.1.2 dev gw17-gre1" ||
+ip -n gw -d link show gw17-gre1 | grep_q "master gwvrf17" || fail "gw17-gre1 not in gwvrf17"
+ip -n gw -d link show gw18-gre1 | grep_q "master gwvrf18" || fail "gw18-gre1 not in gwvrf18"
+ip -n gw route show table 1017 proto 211 | grep_q "203.0.113.0/24 via 10.17.1.2 dev gw17-gre1" ||
 	fail "custA's route"
-ip -n gw rule show | grep -q "2000:.*to 198.51.100.128/25 lookup 1018 proto 211" ||
+ip -n gw rule show | grep_q "2000:.*to 198.51.100.128/25 lookup 1018 proto 211" ||
 	fail "custB's rule"
 
 paths=$(gwctl -j show paths)

@@ -22,7 +22,7 @@ assert_eq "$(json 'sorted({(o["op"], o.get("customer")) for o in j["ops"]})' <<<
 # What went away is exactly custB's: its VRF and tunnel, table 1018, its rule.
 gone=$(diff <(echo "$before") <(gw_snapshot) | sed -n 's/^< //p' || true)
 echo "$gone"
-if grep -v -E 'gwvrf18|gw18-gre1|table 1018|lookup 1018|10\.17\.1\.[0-3]' <<<"$gone" | grep -q .; then
+if grep -v -E 'gwvrf18|gw18-gre1|table 1018|lookup 1018|10\.17\.1\.[0-3]' <<<"$gone" | grep_q .; then
 	fail "objects other than custB's went away"
 fi
 grep -q gwvrf18 <<<"$gone" && grep -q 'gw18-gre1' <<<"$gone" && grep -q 'lookup 1018' <<<"$gone" ||

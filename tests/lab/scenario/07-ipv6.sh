@@ -10,11 +10,11 @@ gwd_start
 rx=$(path_rx custA gre6-gw)
 ping_n inet "$SERVER_A6" 50
 assert_ge $(($(path_rx custA gre6-gw) - rx)) 50 "custA ip6gre packets"
-ip -n gw -d link show gw17-gre6 | grep -q "ip6gre remote 2001:db8:ff17::17 local 2001:db8:ffff::1" ||
+ip -n gw -d link show gw17-gre6 | grep_q "ip6gre remote 2001:db8:ff17::17 local 2001:db8:ffff::1" ||
 	fail "gw17-gre6 is not an ip6gre over the v6 underlay"
-ip -n gw -6 route show table 1017 proto 211 | grep -q "2001:db8:17::/48 via fd17::2 dev gw17-gre6" ||
+ip -n gw -6 route show table 1017 proto 211 | grep_q "2001:db8:17::/48 via fd17::2 dev gw17-gre6" ||
 	fail "custA's IPv6 route"
-ip -n gw -6 rule show | grep -q "to 2001:db8:17::/48 lookup 1017" || fail "custA's IPv6 rule"
+ip -n gw -6 rule show | grep_q "to 2001:db8:17::/48 lookup 1017" || fail "custA's IPv6 rule"
 # TCP over IPv6 end to end.
 ip netns exec custA nc -6 -l -s "$SERVER_A6" -p 8080 -q 1 <<<"hello v6" &
 lab_pids+=($!)

@@ -31,7 +31,7 @@ diff <(echo "$before") <(gw_snapshot) || fail "plan changed the kernel"
 cp "$LAB_DIR/new.json" "$GWD_CONF"
 gwctl reload >/dev/null || fail "reload"
 assert_eq "$(ifindex gw17-gre1)" "$idx_a" "gw17-gre1 ifindex after an MTU change"
-ip -n gw link show gw17-gre1 | grep -q "mtu 1400" || fail "gw17-gre1 mtu"
+ip -n gw link show gw17-gre1 | grep_q "mtu 1400" || fail "gw17-gre1 mtu"
 [ "$(ifindex gw18-gre1)" != "$idx_b" ] || fail "gw18-gre1 was not recreated"
 grep -q "recreate link gw18-gre1 (gre): key 18 -> 1018 (the kernel cannot change this in place)" "$GWD_LOG" ||
 	fail "the recreate is not logged with its reason"
