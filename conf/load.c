@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "conf/model.h"
@@ -22,12 +23,22 @@ static int slurp(const char *file, char **text, size_t *len,
 {
 	size_t size = 0, cap = 0;
 	char *buf = NULL, *b;
+	struct stat st;
 	ssize_t n;
 	int fd, ret;
 
-	fd = open(file, O_RDONLY | O_CLOEXEC);
+	/* Never block gwd's loop on a FIFO or a device named by `gwctl plan`. */
+	fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		ret = -errno;
+		goto out;
+	}
+	if (fstat(fd, &st) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ret = -EINVAL;
 		goto out;
 	}
 	for (;;) {
@@ -66,7 +77,9 @@ static int slurp(const char *file, char **text, size_t *len,
 	buf = NULL;
 	ret = 0;
 out:
-	if (ret && ret != -EFBIG)
+	if (ret == -EINVAL)
+		conf_diag_add(d, "%s: not a regular file", file);
+	else if (ret && ret != -EFBIG)
 		conf_diag_add(d, "%s: %s", file, strerror(-ret));
 	if (fd >= 0)
 		close(fd);

@@ -70,7 +70,8 @@ struct path_conf {
 	struct gw_addr peer;		/* the customer's side: the next hop */
 	uint32_t priority;		/* 0..65535, lower wins; 100 if not given */
 	uint32_t weight;		/* 1..256, among equal priorities; 1 */
-	uint32_t mtu;			/* "mtu", else defaults.mtu: never 0 */
+	uint32_t mtu;			/* "mtu", else by kind (parse.c default_mtu());
+					 * 0: a VLAN keeping its parent's MTU */
 	struct probe_conf probe;	/* defaults.probe unless overridden */
 };
 

@@ -30,6 +30,7 @@
 #define DEFAULT_PRIORITY   100
 #define DEFAULT_WEIGHT     1
 #define IPV6_MIN_MTU       1280
+#define IP6GRE_DEFAULT_MTU 1452
 #define MAX_MTU            9000
 
 struct pctx {
@@ -592,6 +593,20 @@ static int foreign_keys(struct pctx *x, struct json_object *o,
 	return ret;
 }
 
+/*
+ * A path without its own "mtu": GRE over IPv4 takes defaults.mtu, ip6gre at
+ * most 1452 (1500 less the IPv6, GRE and key headers), a VLAN keeps its
+ * parent's (0: the kernel's choice; defaults.mtu is about tunnels).
+ */
+static uint32_t default_mtu(const struct gw_conf *c, const struct path_conf *p)
+{
+	if (p->type == PATH_VLAN)
+		return 0;
+	if (p->remote.family == AF_INET6 && c->defaults.mtu > IP6GRE_DEFAULT_MTU)
+		return IP6GRE_DEFAULT_MTU;
+	return c->defaults.mtu;
+}
+
 static int parse_path(struct pctx *x, struct json_object *o, void *elem)
 {
 	const struct table *known[1 + N_KINDS] = { &path_table };
@@ -633,8 +648,8 @@ static int parse_path(struct pctx *x, struct json_object *o, void *elem)
 	 * on whether the MTU was inherited, which only this function knows.
 	 */
 	if (!json_object_object_get_ex(o, "mtu", NULL)) {
-		p->mtu = x->c->defaults.mtu;
-		if (p->address.addr.family == AF_INET6 && p->mtu < IPV6_MIN_MTU)
+		p->mtu = default_mtu(x->c, p);
+		if (p->mtu && p->address.addr.family == AF_INET6 && p->mtu < IPV6_MIN_MTU)
 			ret = perr(x, "defaults.mtu %" PRIu32 " is below %d, the "
 				   "IPv6 minimum: give this path an \"mtu\"",
 				   p->mtu, IPV6_MIN_MTU);

@@ -117,7 +117,9 @@ static struct json_object *path(const struct path_conf *p, bool *ok)
 	put(o, "peer", addr(&p->peer), ok);
 	put(o, "priority", num(p->priority), ok);
 	put(o, "weight", num(p->weight), ok);
-	put(o, "mtu", num(p->mtu), ok);
+	/* 0: a VLAN that keeps its parent's MTU. */
+	if (p->mtu)
+		put(o, "mtu", num(p->mtu), ok);
 	put(o, "probe", probe(&p->probe, ok), ok);
 	return o;
 }

@@ -526,6 +526,10 @@ static void check_ends(struct vctx *v, size_t ci, size_t pi)
 	}
 	if (!unicast(&p->address.addr))
 		verr(v, "%s.address: %s is not a unicast address", where, a);
+	else if (p->address.addr.family == AF_INET6 &&
+		 p->address.addr.raw[0] == 0xfe && (p->address.addr.raw[1] & 0xc0) == 0x80)
+		verr(v, "%s.address: %s is link-local; the kernel gives each link "
+		     "its own, use a global or ULA subnet", where, a);
 	what = special(&p->address, &p->address.addr);
 	if (what)
 		verr(v, "%s.address: %s is the %s address of its subnet", where,

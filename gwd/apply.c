@@ -46,8 +46,10 @@ int gwd_apply(struct gwd *g, const char *why, struct ks_plan *plan_out)
 	ret = reconcile_dump(g->nl, &have);
 	dump_ms = ms_since(&t0);
 	if (ret) {
-		log_err("apply (%s): cannot read the kernel's state: %s", why,
-			strerror(-ret));
+		log_err("apply (%s): cannot read the kernel's state: %s; trying again",
+			why, strerror(-ret));
+		g->last_apply.ok = false;
+		gwd_schedule_apply(g);
 		goto out;
 	}
 	/* Path states first: they decide which paths the routes use. */
@@ -56,7 +58,9 @@ int gwd_apply(struct gwd *g, const char *why, struct ks_plan *plan_out)
 	if (!ret)
 		ret = reconcile_apply(g->nl, &want, &have, false, &plan, &links);
 	if (ret && ret != -EIO) {
-		log_err("apply (%s): %s", why, strerror(-ret));
+		log_err("apply (%s): %s; trying again", why, strerror(-ret));
+		g->last_apply.ok = false;
+		gwd_schedule_apply(g);
 		goto out;
 	}
 	for (size_t i = 0; i < plan.n; i++)

@@ -157,7 +157,8 @@ static json_object *path_json(struct gwd *g, const struct customer_conf *cu,
 		if (p->has_key)
 			add_int(o, "key", p->key);
 	}
-	add_int(o, "mtu", p->mtu ? p->mtu : g->conf->defaults.mtu);
+	if (p->mtu || l)
+		add_int(o, "mtu", p->mtu ? p->mtu : l->mtu);
 	if (l)
 		add_int(o, "ifindex", l->ifindex);
 	return o;

@@ -57,7 +57,7 @@ static int add_links(const struct gw_conf *c, const struct customer_conf *cu,
 			 p->name);
 		strcpy(l.master, cu->vrf);
 		l.up = true;
-		l.mtu = p->mtu ? p->mtu : c->defaults.mtu;
+		l.mtu = p->mtu;	/* 0: the kernel's choice */
 		if (p->type == PATH_VLAN) {
 			l.kind = LINK_VLAN;
 			strcpy(l.vlan.parent, p->parent);

@@ -41,6 +41,7 @@ struct gwd {
 	struct ctl *ctl;
 	struct kstate links;		/* every link, as of the last dump or event */
 	sd_event_source *resync;	/* pending re-apply after kernel events */
+	uint64_t resync_delay_us;	/* grows while event-driven applies keep changing things */
 	time_t started;
 	struct apply_result last_apply;
 	struct reload_result last_reload;
@@ -71,6 +72,9 @@ bool gwd_path_usable(void *g, const struct customer_conf *cu,
 
 /* Replace the link cache with a copy of ks's links; log path links going up or down. */
 void gwd_links_update(struct gwd *g, const struct kstate *ks);
+
+/* Apply again soon: after kernel events, or to retry an apply that failed. */
+void gwd_schedule_apply(struct gwd *g);
 
 /* Kernel events: schedule a re-apply when gwd's objects or a link it needs moved. */
 void gwd_kernel_event(void *g, const struct nlmsghdr *nlh);

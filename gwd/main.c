@@ -115,9 +115,7 @@ static int setup(struct gwd *g)
 		log_err("netlink socket: %s", strerror(-ret));
 		return ret;
 	}
-	ret = gwd_apply(g, "start", NULL);
-	if (ret && ret != -EIO)
-		return ret;
+	/* The socket first: a second gwd must stop before it changes anything. */
 	ret = gwd_ctl_open(g);
 	if (ret) {
 		log_err("control socket %s: %s", g->conf->site.control_socket,
@@ -125,6 +123,8 @@ static int setup(struct gwd *g)
 			strerror(-ret));
 		return ret;
 	}
+	/* A failed apply schedules its own retry; the daemon runs on. */
+	gwd_apply(g, "start", NULL);
 	return 0;
 }
 

@@ -15,7 +15,9 @@
 #include "gwd/log.h"
 #include "netlink/msg.h"
 
-#define RESYNC_DELAY_US 20000
+#define RESYNC_DELAY_US	20000
+/* Event-driven applies that keep changing things back off up to this. */
+#define RESYNC_MAX_US	5000000
 
 const char *gwd_path_state(const struct gwd *g, const struct path_conf *p)
 {
@@ -26,14 +28,23 @@ const char *gwd_path_state(const struct gwd *g, const struct path_conf *p)
 	return l->oper_up ? "up" : "down";
 }
 
-/* A link gwd has not seen yet is about to be created up: usable. */
+/*
+ * A path whose link is up, or whose link does not exist yet but will come
+ * up when created: a GRE tunnel always does, a VLAN only on a parent that
+ * is up.  A VLAN path on a missing or down port must not attract traffic.
+ */
 bool gwd_path_usable(void *arg, const struct customer_conf *cu,
 		     const struct path_conf *p)
 {
 	const struct gwd *g = arg;
-	const struct ks_link *l = kstate_link(&g->links, p->ifname);
+	const struct ks_link *l = kstate_link(&g->links, p->ifname), *parent;
 
-	return !l || l->oper_up;
+	if (l)
+		return l->oper_up;
+	if (p->type != PATH_VLAN)
+		return true;
+	parent = kstate_link(&g->links, p->parent);
+	return parent && parent->up && parent->oper_up;
 }
 
 static int resync_cb(sd_event_source *s, uint64_t usec, void *arg)
@@ -41,12 +52,28 @@ static int resync_cb(sd_event_source *s, uint64_t usec, void *arg)
 	struct gwd *g = arg;
 
 	gwd_apply(g, "kernel event", NULL);
+	/*
+	 * An apply caused by events that had to change something may cause
+	 * events again: fine once, a loop if it never ends (something else
+	 * fights over gwd's objects).  Back off while it goes on.
+	 */
+	if (g->last_apply.changes || !g->last_apply.ok) {
+		g->resync_delay_us *= 2;
+		if (g->resync_delay_us >= RESYNC_MAX_US) {
+			if (g->resync_delay_us / 2 < RESYNC_MAX_US)
+				log_warn("gwd's objects keep changing under it; re-applying at most every %d s",
+					 RESYNC_MAX_US / 1000000);
+			g->resync_delay_us = RESYNC_MAX_US;
+		}
+	} else {
+		g->resync_delay_us = RESYNC_DELAY_US;
+	}
 	return 0;
 }
 
-static void schedule_resync(struct gwd *g)
+void gwd_schedule_apply(struct gwd *g)
 {
-	uint64_t now;
+	uint64_t now, at;
 
 	if (g->resync) {
 		int enabled = SD_EVENT_OFF;
@@ -55,14 +82,17 @@ static void schedule_resync(struct gwd *g)
 		if (enabled != SD_EVENT_OFF)
 			return;
 	}
+	if (!g->resync_delay_us)
+		g->resync_delay_us = RESYNC_DELAY_US;
 	sd_event_now(g->ev, CLOCK_MONOTONIC, &now);
+	at = now + g->resync_delay_us;
 	if (!g->resync) {
-		if (sd_event_add_time(g->ev, &g->resync, CLOCK_MONOTONIC,
-				      now + RESYNC_DELAY_US, 0, resync_cb, g) < 0)
-			log_err("cannot schedule a re-apply after kernel events");
+		if (sd_event_add_time(g->ev, &g->resync, CLOCK_MONOTONIC, at, 0,
+				      resync_cb, g) < 0)
+			log_err("cannot schedule a re-apply");
 		return;
 	}
-	sd_event_source_set_time(g->resync, now + RESYNC_DELAY_US);
+	sd_event_source_set_time(g->resync, at);
 	sd_event_source_set_enabled(g->resync, SD_EVENT_ONESHOT);
 }
 
@@ -72,7 +102,10 @@ static void schedule_resync(struct gwd *g)
  */
 static bool link_relevant(const struct gwd *g, const struct ks_link *l)
 {
-	if (ks_link_owned(l) || kstate_link_by_index(&g->links, l->ifindex))
+	const struct ks_link *known = kstate_link_by_index(&g->links, l->ifindex);
+
+	/* A deleted link's message may lack its alias: the cache has it. */
+	if (ks_link_owned(l) || (known && ks_link_owned(known)))
 		return true;
 	for (size_t i = 0; i < g->conf->n_customers; i++) {
 		const struct customer_conf *cu = &g->conf->customers[i];
@@ -91,12 +124,12 @@ static bool link_relevant(const struct gwd *g, const struct ks_link *l)
  */
 void gwd_links_update(struct gwd *g, const struct kstate *ks)
 {
-	struct kstate copy = { .n_links = ks->n_links };
+	struct kstate copy = { 0 };
+	int ret = 0;
 
-	copy.links = malloc((ks->n_links ? ks->n_links : 1) * sizeof(*ks->links));
-	if (copy.links)
-		memcpy(copy.links, ks->links, ks->n_links * sizeof(*ks->links));
-	if (!copy.links || kstate_index(&copy)) {
+	for (size_t i = 0; i < ks->n_links && !ret; i++)
+		ret = kstate_add_link(&copy, &ks->links[i]);
+	if (ret || kstate_index(&copy)) {
 		log_err("out of memory; path states not updated");
 		kstate_free(&copy);
 		return;
@@ -124,7 +157,7 @@ void gwd_kernel_event(void *arg, const struct nlmsghdr *nlh)
 
 	if (!nlh) {
 		log_warn("kernel events were lost; dumping again");
-		schedule_resync(g);
+		gwd_schedule_apply(g);
 		return;
 	}
 	switch (nlh->nlmsg_type) {
@@ -133,7 +166,7 @@ void gwd_kernel_event(void *arg, const struct nlmsghdr *nlh)
 		struct ks_link l;
 
 		if (link_parse(nlh, &l) == 0 && link_relevant(g, &l))
-			schedule_resync(g);
+			gwd_schedule_apply(g);
 		break;
 	}
 	case RTM_NEWROUTE:
@@ -141,7 +174,7 @@ void gwd_kernel_event(void *arg, const struct nlmsghdr *nlh)
 		const struct rtmsg *rtm = mnl_nlmsg_get_payload(nlh);
 
 		if (rtm->rtm_protocol == GWD_RTPROT)
-			schedule_resync(g);
+			gwd_schedule_apply(g);
 		break;
 	}
 	case RTM_NEWRULE:
@@ -149,7 +182,7 @@ void gwd_kernel_event(void *arg, const struct nlmsghdr *nlh)
 		struct ks_rule r;
 
 		if (rule_parse(nlh, &r) == 0)
-			schedule_resync(g);
+			gwd_schedule_apply(g);
 		break;
 	}
 	case RTM_NEWADDR:
@@ -159,7 +192,7 @@ void gwd_kernel_event(void *arg, const struct nlmsghdr *nlh)
 							      (int)ifa->ifa_index);
 
 		if (l && ks_link_owned(l))
-			schedule_resync(g);
+			gwd_schedule_apply(g);
 		break;
 	}
 	}

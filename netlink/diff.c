@@ -210,7 +210,7 @@ static int diff_links(struct diff *d)
 		h = kstate_link(have, w->ifname);
 		if (!h) {
 			op = op_add(p, OP_CREATE, OBJ_LINK, i, NONE);
-		} else if (!ks_link_owned(h)) {
+		} else if (!ks_link_owned(h) && link_must_recreate(w, h)) {
 			op = op_add(p, OP_CREATE, OBJ_LINK, i, NONE);
 			if (op) {
 				op->err = -EEXIST;
@@ -218,9 +218,21 @@ static int diff_links(struct diff *d)
 					 "%s exists and is not gwd's (no \"%s\" alias); left alone",
 					 w->ifname, GWD_ALIAS_TAG);
 			}
-		} else if (link_must_recreate(w, h) || master_recreated(want, have, w)) {
+		} else if (ks_link_owned(h) &&
+			   (link_must_recreate(w, h) || master_recreated(want, have, w))) {
 			op = op_add(p, OP_RECREATE, OBJ_LINK, i, (size_t)(h - have->links));
+			if (op && w->kind == LINK_VLAN && !kstate_link(have, w->vlan.parent)) {
+				op->err = -ENODEV;
+				snprintf(op->errmsg, sizeof(op->errmsg),
+					 "parent %s does not exist; the link stays as it is",
+					 w->vlan.parent);
+			}
 		} else if (link_changed(w, h)) {
+			/*
+			 * Without the alias but otherwise exactly what gwd would
+			 * make: gwd made it and stopped before tagging it (the
+			 * alias follows a create); adopt it.
+			 */
 			op = op_add(p, OP_CHANGE, OBJ_LINK, i, (size_t)(h - have->links));
 		} else {
 			continue;
@@ -264,7 +276,7 @@ static int index_gone(struct diff *d)
 		const struct ks_op *op = &d->p->ops[i];
 		const struct ks_link *h;
 
-		if (op->type != OBJ_LINK || op->have == NONE)
+		if (op->type != OBJ_LINK || op->have == NONE || op->err)
 			continue;
 		h = &d->have->links[op->have];
 		if ((op->kind != OP_CHANGE ||
@@ -384,6 +396,21 @@ static bool all_flushed(const struct diff *d, const struct ks_route *r)
 	return r->n_nh > 0;
 }
 
+/*
+ * Whether the kernel takes a next hop before this apply changes anything:
+ * its link exists and already has an address whose subnet holds the gateway.
+ */
+static bool on_link(const struct kstate *have, const struct ks_nexthop *nh)
+{
+	if (!kstate_link(have, nh->ifname))
+		return false;
+	for (size_t i = 0; i < have->n_addrs; i++)
+		if (!strcmp(have->addrs[i].ifname, nh->ifname) &&
+		    gw_prefix_contains(&have->addrs[i].prefix, &nh->gw))
+			return true;
+	return false;
+}
+
 static int diff_routes(struct diff *d, bool deletes)
 {
 	const struct kstate *want = d->want, *have = d->have;
@@ -422,9 +449,13 @@ static int diff_routes(struct diff *d, bool deletes)
 		snprintf(op->object, sizeof(op->object), "route %s table %u",
 			 prefix_s(&w->dst, buf), w->table);
 		table_owner(d, w->table, op->owner);
-		for (size_t k = 0; k < w->n_nh; k++)
+		op->early = true;
+		for (size_t k = 0; k < w->n_nh; k++) {
 			if (foreign(have, w->nh[k].ifname))
 				foreign_fail(op, w->nh[k].ifname);
+			if (!on_link(have, &w->nh[k]) || flushed(d, w->nh[k].ifname))
+				op->early = false;
+		}
 		describe_nexthops(w, op->detail, sizeof(op->detail));
 		if (h) {
 			char old[sizeof(op->detail)] = "";

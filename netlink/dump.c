@@ -45,7 +45,8 @@ static int route_cb(const struct nlmsghdr *nlh, void *arg)
 	struct ks_route r;
 	int ret = route_parse(nlh, &r, arg);
 
-	if (ret == -ENOENT)
+	/* More next hops than gwd ever makes: someone else's, whatever its protocol. */
+	if (ret == -ENOENT || ret == -E2BIG)
 		return 0;
 	return ret ? ret : kstate_add_route(arg, &r);
 }

@@ -16,13 +16,18 @@ static void drop_index(struct kstate *ks)
 	ks->addr_idx = ks->route_idx = ks->rule_idx = NULL;
 }
 
-/* Grow *arr by one element of size sz and copy o into it. */
-static int append(struct kstate *ks, void **arr, size_t *n, size_t sz,
-		  const void *o)
+/* Grow *arr by one element of size sz and copy o into it; drop its index. */
+static int append(void **arr, size_t *n, size_t sz, const void *o,
+		  size_t **idx, size_t **idx2)
 {
 	void *p;
 
-	drop_index(ks);
+	free(*idx);
+	*idx = NULL;
+	if (idx2) {
+		free(*idx2);
+		*idx2 = NULL;
+	}
 	/* Double at powers of two: amortised O(1) without a capacity field. */
 	if ((*n & (*n - 1)) == 0) {
 		p = realloc(*arr, (*n ? *n * 2 : 1) * sz);
@@ -37,22 +42,26 @@ static int append(struct kstate *ks, void **arr, size_t *n, size_t sz,
 
 int kstate_add_link(struct kstate *ks, const struct ks_link *o)
 {
-	return append(ks, (void **)&ks->links, &ks->n_links, sizeof(*o), o);
+	return append((void **)&ks->links, &ks->n_links, sizeof(*o), o,
+		      &ks->link_by_name, &ks->link_by_ifindex);
 }
 
 int kstate_add_addr(struct kstate *ks, const struct ks_addr *o)
 {
-	return append(ks, (void **)&ks->addrs, &ks->n_addrs, sizeof(*o), o);
+	return append((void **)&ks->addrs, &ks->n_addrs, sizeof(*o), o,
+		      &ks->addr_idx, NULL);
 }
 
 int kstate_add_route(struct kstate *ks, const struct ks_route *o)
 {
-	return append(ks, (void **)&ks->routes, &ks->n_routes, sizeof(*o), o);
+	return append((void **)&ks->routes, &ks->n_routes, sizeof(*o), o,
+		      &ks->route_idx, NULL);
 }
 
 int kstate_add_rule(struct kstate *ks, const struct ks_rule *o)
 {
-	return append(ks, (void **)&ks->rules, &ks->n_rules, sizeof(*o), o);
+	return append((void **)&ks->rules, &ks->n_rules, sizeof(*o), o,
+		      &ks->rule_idx, NULL);
 }
 
 void kstate_free(struct kstate *ks)

@@ -96,8 +96,9 @@ struct kstate {
 	size_t n_rules;
 	/*
 	 * Sorted indexes into the arrays, for lookups in O(log n) once a state
-	 * is complete (kstate_index()); any kstate_add_*() drops them, and
-	 * lookups fall back to a scan.  The arrays keep their order.
+	 * is complete (kstate_index()); kstate_add_*() drops the index of the
+	 * array it grows, and lookups there fall back to a scan.  The arrays
+	 * keep their order.
 	 */
 	size_t *link_by_name, *link_by_ifindex, *addr_idx, *route_idx, *rule_idx;
 };

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 
 #include "netlink/nl.h"
@@ -18,6 +19,8 @@
 #define NL_CHUNK	(32 * 1024)
 /* Generous receive buffer: a dump chunk or a chunk's worth of ACKs. */
 #define NL_RCVBUF	(4 * 1024 * 1024)
+/* A kernel that does not answer within this long gets -ETIMEDOUT, not a hung daemon. */
+#define NL_TIMEOUT_S	10
 
 struct nl {
 	struct mnl_socket *sock;
@@ -50,6 +53,7 @@ static const size_t rxbuf_len = 64 * 1024;
 int nl_open(struct nl **out)
 {
 	struct nl *nl;
+	struct timeval tv = { .tv_sec = NL_TIMEOUT_S };
 	int one = 1, rcvbuf = NL_RCVBUF, ret;
 
 	nl = calloc(1, sizeof(*nl));
@@ -70,6 +74,8 @@ int nl_open(struct nl **out)
 		       &rcvbuf, sizeof(rcvbuf)) < 0)
 		setsockopt(mnl_socket_get_fd(nl->sock), SOL_SOCKET, SO_RCVBUF,
 			   &rcvbuf, sizeof(rcvbuf));
+	setsockopt(mnl_socket_get_fd(nl->sock), SOL_SOCKET, SO_RCVTIMEO, &tv,
+		   sizeof(tv));
 	if (mnl_socket_bind(nl->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
 		ret = -errno;
 		goto err;
@@ -228,7 +234,7 @@ static int batch_collect(struct nl_batch *b, size_t from, size_t to)
 		if (len < 0) {
 			if (errno == EINTR)
 				continue;
-			return -errno;
+			return errno == EAGAIN ? -ETIMEDOUT : -errno;
 		}
 		nlh = (const struct nlmsghdr *)nl->rxbuf;
 		left = (int)len;
@@ -309,15 +315,21 @@ int nl_dump(struct nl *nl, struct nlmsghdr *req, nl_dump_cb cb, void *arg)
 		if (len < 0) {
 			if (errno == EINTR)
 				continue;
-			return -errno;
+			return errno == EAGAIN ? -ETIMEDOUT : -errno;
 		}
 		for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left)) {
 			if (nlh->nlmsg_seq != seq || nlh->nlmsg_pid != nl->portid)
 				continue;
 			if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
 				interrupted = true;
-			if (nlh->nlmsg_type == NLMSG_DONE)
+			if (nlh->nlmsg_type == NLMSG_DONE) {
+				const int *err = mnl_nlmsg_get_payload(nlh);
+
+				/* The kernel may end a dump with an error in DONE. */
+				if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(*err) && *err < 0)
+					return *err;
 				return interrupted ? -EINTR : ret;
+			}
 			if (nlh->nlmsg_type == NLMSG_ERROR) {
 				const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
 

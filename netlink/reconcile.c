@@ -2,7 +2,8 @@
 /*
  * Apply a plan (diff.c) in batches, in an order chosen so that traffic
  * keeps flowing (make before break):
- *   1. link deletions (paths before VRFs), then VRF creations/changes
+ *   1. route changes whose next hops stay (traffic leaves a path before the
+ *      path goes), link deletions (paths before VRFs), VRF creations/changes
  *   2. the VRFs' aliases, path link creations/changes (they need the VRF's
  *      ifindex, so a link dump comes first)
  *   3. the path links' aliases, then address, route and rule
@@ -33,6 +34,9 @@ static void ack_cb(void *arg, int err, const char *msg)
 	op->err = err;
 	if (msg)
 		snprintf(op->errmsg, sizeof(op->errmsg), "%s", msg);
+	else if (err == -EEXIST && op->type == OBJ_ROUTE)
+		snprintf(op->errmsg, sizeof(op->errmsg),
+			 "a route that is not gwd's has this destination and metric; left alone");
 }
 
 static void op_fail(struct ks_op *op, int err, const char *why)
@@ -46,6 +50,7 @@ static void op_fail(struct ks_op *op, int err, const char *why)
  * half in one of the deletion stages, its create half later.
  */
 enum stage {
+	ST_EARLY,	/* routes whose next hops stay: they move before links go */
 	ST_DEL_PATH,	/* path links go before their VRF */
 	ST_DEL_VRF,
 	ST_SET_VRF,
@@ -68,7 +73,7 @@ static bool in_stage(const struct ks_op *op, enum stage st,
 	if (op->err)
 		return false;
 	if (op->type != OBJ_LINK)
-		return st == ST_REST;
+		return op->early ? st == ST_EARLY : st == ST_REST;
 	vrf = (op->want != NONE ? want->links[op->want].kind :
 				  have->links[op->have].kind) == LINK_VRF;
 	del = op->kind == OP_DELETE || op->kind == OP_RECREATE;
@@ -86,6 +91,7 @@ static bool in_stage(const struct ks_op *op, enum stage st,
 		return create && vrf;
 	case ST_ALIAS_PATH:
 		return create && !vrf;
+	case ST_EARLY:
 	case ST_REST:
 		break;
 	}
@@ -111,8 +117,14 @@ static int build(struct nlmsghdr *nlh, const struct ks_op *op, enum stage st,
 		 const struct kstate *links)
 {
 	bool del = op->kind == OP_DELETE;
-	/* Routes and addresses are created as create-or-replace: idempotent. */
+	/* Addresses on gwd's links are created as create-or-replace: idempotent. */
 	uint16_t set = NLM_F_CREATE | NLM_F_REPLACE;
+	/*
+	 * The kernel names a route by table, destination and metric, not by
+	 * protocol: replace only what the dump showed as gwd's, so that a
+	 * foreign route in the same place fails the create instead.
+	 */
+	uint16_t set_route = op->have != NONE ? set : NLM_F_CREATE | NLM_F_EXCL;
 
 	switch (op->type) {
 	case OBJ_LINK:
@@ -133,7 +145,7 @@ static int build(struct nlmsghdr *nlh, const struct ks_op *op, enum stage st,
 				links);
 	case OBJ_ROUTE:
 		nlh->nlmsg_type = del ? RTM_DELROUTE : RTM_NEWROUTE;
-		nlh->nlmsg_flags |= del ? 0 : set;
+		nlh->nlmsg_flags |= del ? 0 : set_route;
 		return route_msg(nlh, del ? &have->routes[op->have] :
 				 &want->routes[op->want], links);
 	case OBJ_RULE:
@@ -190,11 +202,33 @@ static int send_stages(struct nl *nl, struct ks_plan *p, const enum stage *st,
 	return ret < 0 ? ret : 0;
 }
 
+/*
+ * The last link dump came before the path links' aliases were set: copy
+ * them in for the links whose create succeeded, so the caller's view of
+ * what is gwd's is current.
+ */
+static void tag_created(const struct ks_plan *p, const struct kstate *want,
+			struct kstate *links)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		const struct ks_op *op = &p->ops[i];
+		const struct ks_link *l;
+
+		if (op->type != OBJ_LINK || op->err || op->want == NONE)
+			continue;
+		l = kstate_link(links, want->links[op->want].ifname);
+		if (l)
+			strcpy(links->links[l - links->links].alias,
+			       want->links[op->want].alias);
+	}
+}
+
 int reconcile_apply(struct nl *nl, const struct kstate *want,
 		    const struct kstate *have, bool dry_run, struct ks_plan *plan,
 		    struct kstate *links_out)
 {
-	static const enum stage first[] = { ST_DEL_PATH, ST_DEL_VRF, ST_SET_VRF };
+	static const enum stage first[] = { ST_EARLY, ST_DEL_PATH, ST_DEL_VRF,
+					    ST_SET_VRF };
 	static const enum stage second[] = { ST_ALIAS_VRF, ST_SET_PATH };
 	static const enum stage third[] = { ST_ALIAS_PATH, ST_REST };
 	struct kstate links = { 0 };
@@ -203,7 +237,7 @@ int reconcile_apply(struct nl *nl, const struct kstate *want,
 	ret = reconcile_diff(want, have, plan);
 	if (ret || dry_run || !plan->n)
 		return ret;
-	ret = send_stages(nl, plan, first, 3, want, have, have);
+	ret = send_stages(nl, plan, first, 4, want, have, have);
 	if (!ret)
 		ret = reconcile_dump_links(nl, &links);
 	if (!ret)
@@ -218,6 +252,7 @@ int reconcile_apply(struct nl *nl, const struct kstate *want,
 	if (!ret && plan->n_failed)
 		ret = -EIO;
 	if (links_out && (ret == 0 || ret == -EIO)) {
+		tag_created(plan, want, &links);
 		*links_out = links;
 		memset(&links, 0, sizeof(links));
 	}

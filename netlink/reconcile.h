@@ -34,6 +34,7 @@ struct ks_op {
 	char object[128];		/* e.g. "link gw17-gre1", "route 203.0.113.0/24 table 1017" */
 	char detail[160];		/* what changes, e.g. "mtu 1400 -> 1476" */
 	size_t want, have;		/* indexes into the kstates, SIZE_MAX: none */
+	bool early;			/* a route change that needs no link change: sent first */
 	int err;			/* 0, or negative errno from the kernel */
 	char errmsg[160];		/* the kernel's extack message, if any */
 };

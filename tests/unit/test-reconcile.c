@@ -485,16 +485,37 @@ static void test_foreign_same_name(void **state)
 	op = find(&w->plan, OP_DELETE, "route 198.18.17.0/24 table 1017");
 	assert_int_equal(op->err, 0);	/* gwd's own, wherever it points */
 
-	/* A foreign VRF of a wanted name: the same, and its ports stay. */
+	/* A foreign VRF of a wanted name and another table: the same, and its ports stay. */
 	ks_plan_free(&w->plan);
 	kstate_free(&w->have);
 	base(&w->have);
 	customer(&w->have, "alpha", 17, true);
 	link_of(&w->have, "gwvrf17")->alias[0] = '\0';
+	link_of(&w->have, "gwvrf17")->vrf.table = 5000;
 	diff(&w->want, &w->have, &w->plan, 1);
 	op = find(&w->plan, OP_CREATE, "link gwvrf17 (vrf)");
 	assert_int_equal(op->err, -EEXIST);
 	assert_string_equal(op->owner, "alpha");
+}
+
+/*
+ * A link without the alias but otherwise exactly what gwd would make is one
+ * gwd created and did not get to tag (killed between create and alias):
+ * adopted by setting the alias, nothing else.
+ */
+static void test_untagged_identical_adopted(void **state)
+{
+	struct world *w = *state;
+	const struct ks_op *op;
+
+	customer(&w->want, "alpha", 17, false);
+	base(&w->have);
+	customer(&w->have, "alpha", 17, true);
+	link_of(&w->have, "gw17-gre1")->alias[0] = '\0';
+	diff(&w->want, &w->have, &w->plan, 1);
+	op = find(&w->plan, OP_CHANGE, "link gw17-gre1 (gre)");
+	assert_int_equal(op->err, 0);
+	assert_string_equal(op->detail, "alias \"\" -> \"gwd:alpha/gre1\"");
 }
 
 static void test_gre_remote_change(void **state)
@@ -864,6 +885,7 @@ int main(void)
 		T(test_removed_customer),
 		T(test_removed_path),
 		T(test_foreign_same_name),
+		T(test_untagged_identical_adopted),
 		T(test_gre_remote_change),
 		T(test_vlan_id_change),
 		T(test_mtu_change),
