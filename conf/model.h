@@ -135,9 +135,10 @@ int conf_parse(const char *text, size_t len, struct gw_conf **out,
 int conf_validate(const struct gw_conf *c, struct conf_diag *d);
 /*
  * Read, parse and validate a file: what gwd -n, startup and reload all use.
- * -EINVAL for a wrong config, -errno when the file cannot be read (-EFBIG
- * above 16 MiB); d says why in every case.  Validation runs only on a config
- * that parsed.
+ * -EINVAL for a wrong config or a file that is not a regular file (gwd
+ * never blocks on a FIFO), -errno when the file cannot be read (-EFBIG
+ * above 16 MiB); d says why in every case.  Validation runs only on a
+ * config that parsed.
  */
 int conf_load(const char *file, struct gw_conf **out, struct conf_diag *d);
 void conf_free(struct gw_conf *c);

@@ -216,6 +216,8 @@ static int diag_error(struct ctl_reply *r, const struct conf_diag *d,
 {
 	for (size_t i = 0; i < d->n; i++)
 		ctl_reply_detail(r, "%s", d->msg[i]);
+	if (d->dropped)
+		ctl_reply_detail(r, "(and %zu more)", d->dropped);
 	return ctl_reply_error(r, -EINVAL, "%s has errors, not reloading", file);
 }
 
@@ -228,11 +230,10 @@ static int cmd_plan(void *ctx, int argc, const char *const *argv,
 	int ret;
 
 	ret = gwd_plan(g, argv[0], &d, &p);
-	if (ret == -EINVAL && d.n) {
-		ret = diag_error(r, &d, argv[0]);
+	if (ret && d.n) {
+		/* The file: unreadable, too large or invalid; d says which. */
+		diag_error(r, &d, argv[0]);
 		snprintf(r->message, sizeof(r->message), "%s has errors", argv[0]);
-	} else if (ret == -ENOENT || ret == -EACCES) {
-		ret = ctl_reply_error(r, ret, "cannot read %s: %s", argv[0], strerror(-ret));
 	} else if (ret) {
 		ret = ctl_reply_error(r, ret, "cannot read the kernel's state: %s",
 				      strerror(-ret));
@@ -253,7 +254,7 @@ static int cmd_reload(void *ctx, int argc, const char *const *argv,
 	int ret;
 
 	ret = gwd_reload(g, &d, &p);
-	if (ret == -EINVAL && d.n) {
+	if (ret && d.n) {
 		ret = diag_error(r, &d, g->conf_file);
 	} else if (ret && ret != -EIO) {
 		ret = ctl_reply_error(r, ret, "reload failed: %s", strerror(-ret));

@@ -40,7 +40,9 @@ static int check_config(const char *file, bool print)
 	if (ret) {
 		fprintf(stderr, "%s: ", file);
 		if (d.n) {
-			fprintf(stderr, "%zu error%s\n", d.n, d.n == 1 ? "" : "s");
+			size_t n = d.n + d.dropped;
+
+			fprintf(stderr, "%zu error%s\n", n, n == 1 ? "" : "s");
 			conf_diag_print(stderr, &d);
 		} else {
 			fprintf(stderr, "%s\n", strerror(-ret));
