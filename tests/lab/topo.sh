@@ -122,6 +122,8 @@ gwd_start() {
 gwd_stop() {	# [SIGNAL]
 	kill -"${1:-TERM}" "$gwd_pid"
 	wait "$gwd_pid" 2>/dev/null || true
+	# A sanitized build (make SANITIZE=...) reports here, leaks at exit included.
+	! grep -E "Sanitizer|runtime error" "$GWD_LOG" || fail "gwd's log has sanitizer reports"
 }
 
 # The number of changes gwd logged for its last apply ("apply (...): N changes").
