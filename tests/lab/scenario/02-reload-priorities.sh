@@ -21,4 +21,15 @@ tcp_ok custA "$SERVER_A"
 assert_ge $(($(path_rx custA xc.117) - vlan)) 50 "custA VLAN packets"
 (($(path_rx custA gre-gw) - gre < 10)) || fail "custA's GRE still carries traffic"
 ping_n inet "$SERVER_B" 20
-pass "traffic moved to the VLAN; 1 change, custA's only"
+
+# Equal priorities share the traffic: one multipath route with the weights.
+topo_config 10 10
+sed -i 's/"vlan": 117,/"vlan": 117, "weight": 3,/' "$GWD_CONF"
+gwctl reload >/dev/null || fail "reload to equal priorities"
+routes=$(ip -n gw route show table 1017 203.0.113.0/24)
+echo "$routes"
+grep_q "nexthop via 10.17.0.2 dev gw17-bcix weight 3" <<<"$routes" || fail "bcix next hop with weight 3"
+grep_q "nexthop via 10.17.1.2 dev gw17-gre1 weight 1" <<<"$routes" || fail "gre1 next hop with weight 1"
+ping_n inet "$SERVER_A" 20
+assert_eq "$(gwctl -j reload | json 'j["changes"]')" 0 "changes re-applying a multipath route"
+pass "traffic moved to the VLAN; 1 change, custA's only; equal priorities share with weights"
