@@ -20,6 +20,7 @@
 #define GW_SOCK_PATH_MAX 108	/* sizeof(sun_path) */
 #define GW_DEFAULT_CONF  "/etc/gwd/gwd.json"
 #define GW_DEFAULT_SOCK  "/run/gwd/gwd.sock"
+#define GW_MAX_ECMP      16	/* equal-priority paths per family and customer */
 
 /* An address of either family; family is AF_INET or AF_INET6, 0 when unset. */
 struct gw_addr {

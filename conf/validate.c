@@ -636,6 +636,26 @@ static void check_path(struct vctx *v, size_t ci, size_t pi)
 	}
 }
 
+/* One multipath route holds GW_MAX_ECMP next hops: no more equal paths per family. */
+static void check_ecmp(struct vctx *v, size_t ci)
+{
+	const struct customer_conf *cu = &v->c->customers[ci];
+
+	for (size_t pi = 0; pi < cu->n_paths; pi++) {
+		const struct path_conf *p = &cu->paths[pi];
+		size_t n = 0;
+
+		for (size_t pj = 0; pj <= pi; pj++)
+			n += cu->paths[pj].priority == p->priority &&
+			     cu->paths[pj].peer.family == p->peer.family;
+		if (n == GW_MAX_ECMP + 1)
+			verr(v, "customers[%zu].paths[%zu].priority: more than %d paths "
+			     "with %s peers have priority %" PRIu32 "; a multipath "
+			     "route takes %d", ci, pi, GW_MAX_ECMP,
+			     family_name(p->peer.family), p->priority, GW_MAX_ECMP);
+	}
+}
+
 static void check_customer(struct vctx *v, size_t ci)
 {
 	const struct customer_conf *cu = &v->c->customers[ci];
@@ -654,6 +674,7 @@ static void check_customer(struct vctx *v, size_t ci)
 		verr(v, "customers[%zu].paths: list at least one path", ci);
 	for (pi = 0; pi < cu->n_paths; pi++)
 		check_path(v, ci, pi);
+	check_ecmp(v, ci);
 }
 
 int conf_validate(const struct gw_conf *c, struct conf_diag *d)

@@ -58,6 +58,7 @@ struct diff {
 	const struct kstate *want, *have;
 	struct ks_plan *p;
 	struct kstate gone;		/* links only, indexed by name */
+	bool *addr_deleted;		/* per have address: its delete is planned */
 	struct kstate vrfs;		/* gwd's VRFs in want and have; ifindex = table */
 };
 
@@ -324,30 +325,75 @@ static void foreign_fail(struct ks_op *op, const char *ifname)
 		 "link %s is not gwd's; left alone", ifname);
 }
 
+static struct ks_op *addr_op(struct diff *d, enum ks_op_kind kind,
+			     const struct ks_addr *a, size_t want, size_t have)
+{
+	char buf[GW_PREFIXSTRLEN];
+	struct ks_op *op = op_add(d->p, kind, OBJ_ADDR, want, have);
+
+	if (!op)
+		return NULL;
+	snprintf(op->object, sizeof(op->object), "address %s dev %s",
+		 prefix_s(&a->prefix, buf), a->ifname);
+	link_owner(d->want, d->have, a->ifname, op->owner);
+	return op;
+}
+
+/*
+ * An IPv4 address that a new one replaces in the same subnet of a link
+ * goes first: it is the primary, and deleting a primary after a secondary
+ * was added takes the secondary along (promote_secondaries is off by
+ * default), with the routes through it.
+ */
+static int delete_replaced(struct diff *d, const struct ks_addr *w)
+{
+	const struct kstate *have = d->have;
+	struct gw_prefix net = w->prefix;
+
+	if (w->prefix.addr.family != AF_INET || !kstate_link(have, w->ifname) ||
+	    flushed(d, w->ifname))
+		return 0;
+	gw_prefix_mask(&net);
+	for (size_t i = 0; i < have->n_addrs; i++) {
+		const struct ks_addr *h = &have->addrs[i];
+
+		if (d->addr_deleted[i] || strcmp(h->ifname, w->ifname) ||
+		    h->prefix.len != w->prefix.len || !gw_prefix_contains(&net, &h->prefix.addr) ||
+		    kstate_find_addr(d->want, h) != NONE)
+			continue;
+		if (!addr_op(d, OP_DELETE, h, NONE, i))
+			return -ENOMEM;
+		d->addr_deleted[i] = true;
+	}
+	return 0;
+}
+
 static int diff_addrs(struct diff *d, bool deletes)
 {
 	const struct kstate *want = d->want, *have = d->have;
-	struct ks_plan *p = d->p;
 	const struct kstate *from = deletes ? have : want, *to = deletes ? want : have;
-	char buf[GW_PREFIXSTRLEN];
 
 	for (size_t i = 0; i < from->n_addrs; i++) {
 		const struct ks_addr *a = &from->addrs[i];
 		size_t j = kstate_find_addr(to, a);
 		struct ks_op *op;
 
-		if (deletes ? j != NONE : j != NONE && !flushed(d, a->ifname))
+		if (deletes) {
+			/* Kept, gone with its link, or deleted before its successor. */
+			if (j != NONE || flushed(d, a->ifname) || d->addr_deleted[i])
+				continue;
+			if (!addr_op(d, OP_DELETE, a, NONE, i))
+				return -ENOMEM;
 			continue;
-		if (deletes && flushed(d, a->ifname))
-			continue;	/* goes with its link */
-		op = deletes ? op_add(p, OP_DELETE, OBJ_ADDR, NONE, i) :
-			       op_add(p, OP_CREATE, OBJ_ADDR, i, j);
+		}
+		if (j != NONE && !flushed(d, a->ifname))
+			continue;
+		if (j == NONE && delete_replaced(d, a))
+			return -ENOMEM;
+		op = addr_op(d, OP_CREATE, a, i, j);
 		if (!op)
 			return -ENOMEM;
-		snprintf(op->object, sizeof(op->object), "address %s dev %s",
-			 prefix_s(&a->prefix, buf), a->ifname);
-		link_owner(want, have, a->ifname, op->owner);
-		if (!deletes && foreign(have, a->ifname))
+		if (foreign(have, a->ifname))
 			foreign_fail(op, a->ifname);
 	}
 	return 0;
@@ -499,7 +545,8 @@ int reconcile_diff(const struct kstate *want, const struct kstate *have,
 	int ret;
 
 	memset(plan, 0, sizeof(*plan));
-	ret = index_vrfs(&d);
+	d.addr_deleted = calloc(have->n_addrs + 1, sizeof(*d.addr_deleted));
+	ret = d.addr_deleted ? index_vrfs(&d) : -ENOMEM;
 	if (!ret)
 		ret = diff_links(&d);
 	if (!ret)
@@ -520,5 +567,6 @@ int reconcile_diff(const struct kstate *want, const struct kstate *have,
 		ks_plan_free(plan);
 	kstate_free(&d.gone);
 	kstate_free(&d.vrfs);
+	free(d.addr_deleted);
 	return ret;
 }

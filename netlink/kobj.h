@@ -19,7 +19,7 @@
 #define GWD_ALIAS_MAX		64
 /* Metric of the unreachable default that closes each customer table. */
 #define GWD_UNREACH_METRIC	4278198272u
-#define KS_MAX_NEXTHOPS		16
+#define KS_MAX_NEXTHOPS		GW_MAX_ECMP
 
 enum link_kind {
 	LINK_VRF,

@@ -499,6 +499,28 @@ static void test_foreign_same_name(void **state)
 }
 
 /*
+ * A new IPv4 address in the subnet of the one it replaces: the old one (the
+ * primary) is deleted first, else its deletion would take the new one along.
+ */
+static void test_addr_renumber_same_subnet(void **state)
+{
+	struct world *w = *state;
+	const struct ks_op *del, *add;
+
+	customer(&w->want, "alpha", 17, false);
+	base(&w->have);
+	customer(&w->have, "alpha", 17, true);
+	for (size_t i = 0; i < w->want.n_addrs; i++)
+		if (!strcmp(w->want.addrs[i].ifname, "gw17-gre1"))
+			w->want.addrs[i].prefix = pfx("10.17.0.2/30");
+	kstate_index(&w->want);
+	diff(&w->want, &w->have, &w->plan, 2);
+	del = find(&w->plan, OP_DELETE, "address 10.17.0.1/30 dev gw17-gre1");
+	add = find(&w->plan, OP_CREATE, "address 10.17.0.2/30 dev gw17-gre1");
+	assert_true(del < add);
+}
+
+/*
  * A link without the alias but otherwise exactly what gwd would make is one
  * gwd created and did not get to tag (killed between create and alias):
  * adopted by setting the alias, nothing else.
@@ -886,6 +908,7 @@ int main(void)
 		T(test_removed_path),
 		T(test_foreign_same_name),
 		T(test_untagged_identical_adopted),
+		T(test_addr_renumber_same_subnet),
 		T(test_gre_remote_change),
 		T(test_vlan_id_change),
 		T(test_mtu_change),
