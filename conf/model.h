@@ -49,8 +49,10 @@ enum probe_kind {
 struct probe_conf {
 	enum probe_kind kind;
 	uint32_t interval_ms;
-	uint32_t fail;
-	uint32_t rise;
+	uint32_t timeout_ms;		/* an answer later is a loss; 0: interval_ms */
+	uint32_t fail;			/* consecutive losses: down */
+	uint32_t rise;			/* consecutive answers: up again */
+	uint32_t degraded_loss_pct;	/* loss over 10 s: degraded; 0: never */
 };
 
 struct path_conf {

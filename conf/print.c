@@ -64,6 +64,10 @@ static struct json_object *probe(const struct probe_conf *p, bool *ok)
 	put(o, "interval_ms", num(p->interval_ms), ok);
 	put(o, "fail", num(p->fail), ok);
 	put(o, "rise", num(p->rise), ok);
+	/* 0: the interval, which is the default. */
+	if (p->timeout_ms)
+		put(o, "timeout_ms", num(p->timeout_ms), ok);
+	put(o, "degraded_loss_pct", num(p->degraded_loss_pct), ok);
 	return o;
 }
 

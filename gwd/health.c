@@ -1,0 +1,126 @@
+// SPDX-License-Identifier: GPL-2.0
+#include <stdio.h>
+#include <string.h>
+
+#include "gwd/health.h"
+
+#define FLAP_MINUTE_US	60000000u
+#define FLAPS_FREE	2	/* downs per minute before damping starts */
+#define HOLD_MAX_US	60000000u
+
+void health_init(struct health *h, uint64_t now_us)
+{
+	memset(h, 0, sizeof(*h));
+	/* Optimistic: a (re)start must not move traffic before it knows better. */
+	h->state = HEALTH_UP;
+	h->last_change_us = now_us;
+	h->downs_since_us = now_us;
+}
+
+const char *health_state_name(enum health_state s)
+{
+	switch (s) {
+	case HEALTH_UP:
+		return "up";
+	case HEALTH_DEGRADED:
+		return "degraded";
+	case HEALTH_DOWN:
+		return "down";
+	}
+	return "?";
+}
+
+/* Probes that make up the loss window at this interval. */
+static uint32_t window_len(const struct probe_conf *pc)
+{
+	uint32_t n = HEALTH_WINDOW_US / 1000 / (pc->interval_ms ? pc->interval_ms : 1);
+
+	return n < 10 ? 10 : n > HEALTH_WINDOW ? HEALTH_WINDOW : n;
+}
+
+static void window_push(struct health *h, uint32_t len, bool lost)
+{
+	uint32_t i = h->head, byte = i / 8, bit = 1u << (i % 8);
+
+	if (h->filled == len) {
+		/* The oldest result (at head, the ring being full) drops out. */
+		h->lost -= !!(h->window[byte] & bit);
+	} else {
+		h->filled++;
+	}
+	if (lost)
+		h->window[byte] |= bit;
+	else
+		h->window[byte] &= ~bit;
+	h->lost += lost;
+	h->head = (i + 1) % len;
+}
+
+uint32_t health_loss_permille(const struct health *h)
+{
+	return h->filled ? h->lost * 1000 / h->filled : 0;
+}
+
+static bool change(struct health *h, enum health_state to, uint64_t now_us)
+{
+	if (to == HEALTH_DOWN) {
+		if (now_us - h->downs_since_us > FLAP_MINUTE_US) {
+			h->downs_since_us = now_us;
+			h->downs = 0;
+		}
+		h->downs++;
+		if (h->downs > FLAPS_FREE) {
+			uint64_t hold = 1000000ull << (h->downs - FLAPS_FREE - 1 > 6 ? 6 :
+						       h->downs - FLAPS_FREE - 1);
+
+			h->hold_until_us = now_us + (hold > HOLD_MAX_US ? HOLD_MAX_US : hold);
+		}
+	}
+	h->state = to;
+	h->transitions++;
+	h->last_change_us = now_us;
+	return true;
+}
+
+bool health_record(struct health *h, const struct probe_conf *pc, bool ok,
+		   uint32_t rtt_us, uint64_t now_us)
+{
+	uint32_t loss, threshold = pc->degraded_loss_pct * 10;
+
+	window_push(h, window_len(pc), !ok);
+	if (ok) {
+		h->ok_run++;
+		h->fail_run = 0;
+		h->rtt_us = rtt_us;
+	} else {
+		h->fail_run++;
+		h->ok_run = 0;
+	}
+	loss = health_loss_permille(h);
+
+	if (h->state != HEALTH_DOWN && h->fail_run >= pc->fail) {
+		snprintf(h->reason, sizeof(h->reason), "%u probes in a row lost",
+			 h->fail_run);
+		return change(h, HEALTH_DOWN, now_us);
+	}
+	if (h->state == HEALTH_DOWN) {
+		if (h->ok_run < pc->rise || now_us < h->hold_until_us)
+			return false;
+		snprintf(h->reason, sizeof(h->reason), "%u probes in a row answered",
+			 h->ok_run);
+		return change(h, HEALTH_UP, now_us);
+	}
+	/* Loss is judged over a window at least half full, not on a few probes. */
+	if (h->state == HEALTH_UP && threshold && h->filled * 2 >= window_len(pc) &&
+	    loss >= threshold) {
+		snprintf(h->reason, sizeof(h->reason), "%u.%u%% loss over %u probes",
+			 loss / 10, loss % 10, h->filled);
+		return change(h, HEALTH_DEGRADED, now_us);
+	}
+	if (h->state == HEALTH_DEGRADED && loss * 2 < threshold) {
+		snprintf(h->reason, sizeof(h->reason), "loss down to %u.%u%%",
+			 loss / 10, loss % 10);
+		return change(h, HEALTH_UP, now_us);
+	}
+	return false;
+}
