@@ -54,7 +54,7 @@ int gwd_apply(struct gwd *g, const char *why, struct ks_plan *plan_out)
 	}
 	/* Path states first: they decide which paths the routes use. */
 	gwd_links_update(g, &have);
-	ret = desired_build(g->conf, gwd_path_usable, g, &want);
+	ret = desired_build(g->conf, gwd_path_rank, g, &want);
 	if (!ret)
 		ret = reconcile_apply(g->nl, &want, &have, false, &plan, &links);
 	if (ret && ret != -EIO) {
@@ -105,6 +105,9 @@ int gwd_reload(struct gwd *g, struct conf_diag *d, struct ks_plan *plan_out)
 	}
 	conf_free(g->conf);
 	g->conf = c;
+	ret = gwd_paths_sync(g);
+	if (ret)
+		log_err("path probes: %s", strerror(-ret));
 	log_info("reloading %s", g->conf_file);
 	ret = gwd_apply(g, "reload", plan_out);
 	g->last_reload.ok = ret == 0;
@@ -127,7 +130,7 @@ int gwd_plan(struct gwd *g, const char *file, struct conf_diag *d,
 		return ret;
 	ret = reconcile_dump(g->nl, &have);
 	if (!ret)
-		ret = desired_build(c, gwd_path_usable, g, &want);
+		ret = desired_build(c, gwd_path_rank, g, &want);
 	if (!ret)
 		ret = reconcile_apply(g->nl, &want, &have, true, plan, NULL);
 	kstate_free(&have);

@@ -51,7 +51,7 @@ static bool path_active(struct gwd *g, const struct customer_conf *cu, size_t i)
 			needed |= cu->prefixes[k].addr.family == families[f];
 		if (!needed)
 			continue;
-		n = desired_active_paths(cu, families[f], gwd_path_usable, g, sel);
+		n = desired_active_paths(cu, families[f], gwd_path_rank, g, sel);
 		for (size_t k = 0; k < n; k++)
 			if (sel[k] == i)
 				return true;
@@ -71,7 +71,7 @@ static int cmd_status(void *ctx, int argc, const char *const *argv,
 
 		paths += cu->n_paths;
 		for (size_t j = 0; j < cu->n_paths; j++)
-			up += !strcmp(gwd_path_state(g, &cu->paths[j]), "up");
+			up += !strcmp(gwd_path_state(g, cu, &cu->paths[j]), "up");
 	}
 	add_str(o, "site", g->conf->site.name);
 	add_int(o, "pid", getpid());
@@ -136,6 +136,7 @@ static json_object *path_json(struct gwd *g, const struct customer_conf *cu,
 {
 	const struct path_conf *p = &cu->paths[i];
 	const struct ks_link *l = kstate_link(&g->links, p->ifname);
+	const struct path_rt *rt = gwd_path_rt(g, cu, p);
 	json_object *o = json_object_new_object();
 
 	add_str(o, "customer", cu->name);
@@ -143,7 +144,26 @@ static json_object *path_json(struct gwd *g, const struct customer_conf *cu,
 	add_str(o, "type", p->type == PATH_VLAN ? "vlan" :
 			   p->remote.family == AF_INET6 ? "ip6gre" : "gre");
 	add_str(o, "ifname", p->ifname);
-	add_str(o, "state", gwd_path_state(g, p));
+	add_str(o, "state", gwd_path_state(g, cu, p));
+	if (rt) {
+		const struct health *h = &rt->health;
+		uint64_t now;
+
+		sd_event_now(g->ev, CLOCK_MONOTONIC, &now);
+		char num[32];
+
+		/* Printed as measured: microseconds and per mille, not 17 digits. */
+		snprintf(num, sizeof(num), "%.3f", h->rtt_us / 1000.0);
+		json_object_object_add(o, "rtt_ms",
+				       json_object_new_double_s(h->rtt_us / 1000.0, num));
+		snprintf(num, sizeof(num), "%.1f", health_loss_permille(h) / 10.0);
+		json_object_object_add(o, "loss_pct",
+				       json_object_new_double_s(health_loss_permille(h) / 10.0, num));
+		add_int(o, "transitions", h->transitions);
+		add_int(o, "since_s", (int64_t)((now - h->last_change_us) / 1000000));
+		if (h->reason[0])
+			add_str(o, "reason", h->reason);
+	}
 	json_object_object_add(o, "active", json_object_new_boolean(path_active(g, cu, i)));
 	add_int(o, "priority", p->priority);
 	add_int(o, "weight", p->weight);

@@ -5,8 +5,9 @@
 
 #include "gwd/desired.h"
 
+/* The best-priority paths of the family whose rank is at least min_rank. */
 static size_t select_paths(const struct customer_conf *cu, int family,
-			   path_usable_fn usable, void *arg, bool need_usable,
+			   path_rank_fn rank, void *arg, int min_rank,
 			   size_t sel[KS_MAX_NEXTHOPS])
 {
 	uint32_t best = UINT32_MAX;
@@ -16,7 +17,7 @@ static size_t select_paths(const struct customer_conf *cu, int family,
 		const struct path_conf *p = &cu->paths[i];
 
 		if (p->peer.family != family ||
-		    (need_usable && usable && !usable(arg, cu, p)))
+		    (rank ? rank(arg, cu, p) : PATH_UP) < min_rank)
 			continue;
 		if (p->priority < best) {
 			best = p->priority;
@@ -29,12 +30,14 @@ static size_t select_paths(const struct customer_conf *cu, int family,
 }
 
 size_t desired_active_paths(const struct customer_conf *cu, int family,
-			    path_usable_fn usable, void *arg,
+			    path_rank_fn rank, void *arg,
 			    size_t sel[KS_MAX_NEXTHOPS])
 {
-	size_t n = select_paths(cu, family, usable, arg, true, sel);
+	size_t n = select_paths(cu, family, rank, arg, PATH_UP, sel);
 
-	return n ? n : select_paths(cu, family, usable, arg, false, sel);
+	if (!n)
+		n = select_paths(cu, family, rank, arg, PATH_DEGRADED, sel);
+	return n ? n : select_paths(cu, family, rank, arg, PATH_UNUSABLE, sel);
 }
 
 static int add_links(const struct gw_conf *c, const struct customer_conf *cu,
@@ -78,7 +81,7 @@ static int add_links(const struct gw_conf *c, const struct customer_conf *cu,
 	return ret;
 }
 
-static int add_routes(const struct customer_conf *cu, path_usable_fn usable,
+static int add_routes(const struct customer_conf *cu, path_rank_fn rank,
 		      void *arg, struct kstate *out)
 {
 	static const int families[] = { AF_INET, AF_INET6 };
@@ -99,7 +102,7 @@ static int add_routes(const struct customer_conf *cu, path_usable_fn usable,
 					.priority = GWD_RULE_PRIO };
 		size_t sel[KS_MAX_NEXTHOPS];
 
-		r.n_nh = desired_active_paths(cu, pf->addr.family, usable, arg, sel);
+		r.n_nh = desired_active_paths(cu, pf->addr.family, rank, arg, sel);
 		for (size_t k = 0; k < r.n_nh; k++) {
 			const struct path_conf *p = &cu->paths[sel[k]];
 
@@ -117,7 +120,7 @@ static int add_routes(const struct customer_conf *cu, path_usable_fn usable,
 	return ret;
 }
 
-int desired_build(const struct gw_conf *c, path_usable_fn usable, void *arg,
+int desired_build(const struct gw_conf *c, path_rank_fn rank, void *arg,
 		  struct kstate *out)
 {
 	int ret = 0;
@@ -126,7 +129,7 @@ int desired_build(const struct gw_conf *c, path_usable_fn usable, void *arg,
 	for (size_t i = 0; i < c->n_customers && !ret; i++) {
 		ret = add_links(c, &c->customers[i], out);
 		if (!ret)
-			ret = add_routes(&c->customers[i], usable, arg, out);
+			ret = add_routes(&c->customers[i], rank, arg, out);
 	}
 	if (!ret)
 		ret = kstate_index(out);

@@ -300,7 +300,7 @@ static void print_paths(json_object *res)
 		return;
 	}
 	table_header(&t, "CUSTOMER", "PATH", "TYPE", "IFNAME", "STATE", "ACTIVE", "PRIO",
-		     "PEER", "VIA", NULL);
+		     "RTT_MS", "LOSS%", "CHANGES", "PEER", "VIA", NULL);
 	for (i = 0; i < n; i++) {
 		e = json_object_array_get_idx(res, i);
 		table_field(&t, e, "customer");
@@ -310,6 +310,9 @@ static void print_paths(json_object *res)
 		table_field(&t, e, "state");
 		table_field(&t, e, "active");
 		table_field(&t, e, "priority");
+		table_field(&t, e, "rtt_ms");
+		table_field(&t, e, "loss_pct");
+		table_field(&t, e, "transitions");
 		table_field(&t, e, "peer");
 		table_cell(&t, via_str(e));
 	}

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "conf/model.h"
+#include "gwd/health.h"
 #include "netlink/kobj.h"
 #include "netlink/reconcile.h"
 
@@ -32,6 +33,18 @@ struct reload_result {
 	char message[256];
 };
 
+struct probe;
+
+/* What gwd knows of a path at run time; survives reloads that keep the path. */
+struct path_rt {
+	struct gwd *g;
+	char customer[GW_NAME_MAX];
+	char path[GW_PATH_NAME_MAX];
+	struct path_conf conf;		/* as probed: a change restarts the probe */
+	struct health health;
+	struct probe *probe;
+};
+
 struct gwd {
 	sd_event *ev;
 	char *conf_file;		/* absolute path */
@@ -40,6 +53,8 @@ struct gwd {
 	struct monitor *mon;
 	struct ctl *ctl;
 	struct kstate links;		/* every link, as of the last dump or event */
+	struct path_rt *rt;		/* one per path, in config order */
+	size_t *rt_base;		/* per customer: index of its first path in rt */
 	sd_event_source *resync;	/* pending re-apply after kernel events */
 	uint64_t resync_delay_us;	/* grows while event-driven applies keep changing things */
 	time_t started;
@@ -65,10 +80,20 @@ int gwd_reload(struct gwd *g, struct conf_diag *d, struct ks_plan *plan_out);
 int gwd_plan(struct gwd *g, const char *file, struct conf_diag *d,
 	     struct ks_plan *plan);
 
-/* A path's state until health probes exist: its link's state. */
-const char *gwd_path_state(const struct gwd *g, const struct path_conf *p);
-bool gwd_path_usable(void *g, const struct customer_conf *cu,
-		     const struct path_conf *p);
+/*
+ * Path state: "missing" or "down" from its link, else its probes' verdict
+ * ("up", "degraded", "down").  The rank orders paths for the routes.
+ */
+const char *gwd_path_state(const struct gwd *g, const struct customer_conf *cu,
+			   const struct path_conf *p);
+int gwd_path_rank(void *g, const struct customer_conf *cu,
+		  const struct path_conf *p);
+const struct path_rt *gwd_path_rt(const struct gwd *g,
+				  const struct customer_conf *cu,
+				  const struct path_conf *p);
+/* Match run-time path state to the running config: keep, start, stop probes. */
+int gwd_paths_sync(struct gwd *g);
+void gwd_paths_free(struct gwd *g);
 
 /* Replace the link cache with a copy of ks's links; log path links going up or down. */
 void gwd_links_update(struct gwd *g, const struct kstate *ks);

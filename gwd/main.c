@@ -125,6 +125,11 @@ static int setup(struct gwd *g)
 			strerror(-ret));
 		return ret;
 	}
+	ret = gwd_paths_sync(g);
+	if (ret) {
+		log_err("path probes: %s", strerror(-ret));
+		return ret;
+	}
 	/* A failed apply schedules its own retry; the daemon runs on. */
 	gwd_apply(g, "start", NULL);
 	return 0;
@@ -133,6 +138,7 @@ static int setup(struct gwd *g)
 static void teardown(struct gwd *g)
 {
 	ctl_close(g->ctl);
+	gwd_paths_free(g);
 	sd_event_source_unref(g->resync);
 	monitor_close(g->mon);
 	nl_close(g->nl);

@@ -6,37 +6,47 @@
  * apply's dump, not the events (which may be stale by then), updates the
  * link cache.
  */
+#include <errno.h>
 #include <linux/fib_rules.h>
+#include <stdio.h>
 #include <linux/rtnetlink.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "gwd/desired.h"
 #include "gwd/gwd.h"
 #include "gwd/log.h"
+#include "gwd/probe.h"
 #include "netlink/msg.h"
 
 #define RESYNC_DELAY_US	20000
 /* Event-driven applies that keep changing things back off up to this. */
 #define RESYNC_MAX_US	5000000
 
-const char *gwd_path_state(const struct gwd *g, const struct path_conf *p)
+const struct path_rt *gwd_path_rt(const struct gwd *g,
+				  const struct customer_conf *cu,
+				  const struct path_conf *p)
 {
-	const struct ks_link *l = kstate_link(&g->links, p->ifname);
+	const struct customer_conf *first = g->conf->customers;
 
-	if (!l)
-		return "missing";
-	return l->oper_up ? "up" : "down";
+	if (!g->rt)
+		return NULL;
+	if (cu >= first && cu < first + g->conf->n_customers)
+		return &g->rt[g->rt_base[cu - first] + (size_t)(p - cu->paths)];
+	/* A config that is not the running one (gwctl plan): by name. */
+	for (size_t k = 0; g->rt[k].g; k++)
+		if (!strcmp(g->rt[k].customer, cu->name) && !strcmp(g->rt[k].path, p->name))
+			return &g->rt[k];
+	return NULL;
 }
 
 /*
- * A path whose link is up, or whose link does not exist yet but will come
- * up when created: a GRE tunnel always does, a VLAN only on a parent that
- * is up.  A VLAN path on a missing or down port must not attract traffic.
+ * By its link: a link that is up, or that does not exist yet but will come
+ * up when created (a GRE tunnel always does, a VLAN only on a parent that is
+ * up).  A VLAN path on a missing or down port must not attract traffic.
  */
-bool gwd_path_usable(void *arg, const struct customer_conf *cu,
-		     const struct path_conf *p)
+static bool link_usable(const struct gwd *g, const struct path_conf *p)
 {
-	const struct gwd *g = arg;
 	const struct ks_link *l = kstate_link(&g->links, p->ifname), *parent;
 
 	if (l)
@@ -45,6 +55,128 @@ bool gwd_path_usable(void *arg, const struct customer_conf *cu,
 		return true;
 	parent = kstate_link(&g->links, p->parent);
 	return parent && parent->up && parent->oper_up;
+}
+
+const char *gwd_path_state(const struct gwd *g, const struct customer_conf *cu,
+			   const struct path_conf *p)
+{
+	const struct ks_link *l = kstate_link(&g->links, p->ifname);
+	const struct path_rt *rt = gwd_path_rt(g, cu, p);
+
+	if (!l)
+		return "missing";
+	if (!l->oper_up)
+		return "down";
+	return rt ? health_state_name(rt->health.state) : "up";
+}
+
+int gwd_path_rank(void *arg, const struct customer_conf *cu,
+		  const struct path_conf *p)
+{
+	const struct gwd *g = arg;
+	const struct path_rt *rt = gwd_path_rt(g, cu, p);
+
+	if (!link_usable(g, p))
+		return PATH_UNUSABLE;
+	if (!rt || rt->health.state == HEALTH_UP)
+		return PATH_UP;
+	return rt->health.state == HEALTH_DEGRADED ? PATH_DEGRADED : PATH_UNUSABLE;
+}
+
+static void on_probe(void *arg, bool ok, uint32_t rtt_us)
+{
+	struct path_rt *rt = arg;
+	struct gwd *g = rt->g;
+	enum health_state was = rt->health.state;
+	uint64_t now;
+
+	sd_event_now(g->ev, CLOCK_MONOTONIC, &now);
+	if (!health_record(&rt->health, &rt->conf.probe, ok, rtt_us, now))
+		return;
+	log_info("customer %s: path %s: %s -> %s (%s)", rt->customer, rt->path,
+		 health_state_name(was), health_state_name(rt->health.state),
+		 rt->health.reason);
+	/* The decision reaches the kernel now, not after the next event. */
+	gwd_apply(g, "path state", NULL);
+}
+
+/* The probe depends on these; anything else may change under a running probe. */
+static bool same_probe(const struct path_conf *a, const struct path_conf *b)
+{
+	return !strcmp(a->ifname, b->ifname) && gw_prefix_eq(&a->address, &b->address) &&
+	       gw_addr_eq(&a->peer, &b->peer) && !memcmp(&a->probe, &b->probe, sizeof(a->probe));
+}
+
+int gwd_paths_sync(struct gwd *g)
+{
+	size_t n = 0, k = 0, n_old = 0;
+	struct path_rt *rt, *old = g->rt;
+	size_t *base;
+	uint64_t now;
+
+	for (size_t i = 0; i < g->conf->n_customers; i++)
+		n += g->conf->customers[i].n_paths;
+	rt = calloc(n + 1, sizeof(*rt));
+	base = calloc(g->conf->n_customers + 1, sizeof(*base));
+	if (!rt || !base) {
+		free(rt);
+		free(base);
+		/* Never leave state indexed by another config's layout. */
+		gwd_paths_free(g);
+		return -ENOMEM;
+	}
+	if (old)
+		while (old[n_old].g)
+			n_old++;
+	sd_event_now(g->ev, CLOCK_MONOTONIC, &now);
+	for (size_t i = 0; i < g->conf->n_customers; i++) {
+		const struct customer_conf *cu = &g->conf->customers[i];
+
+		base[i] = k;
+		for (size_t j = 0; j < cu->n_paths; j++, k++) {
+			struct path_rt *r = &rt[k], *o = NULL;
+
+			for (size_t m = 0; m < n_old && !o; m++)
+				if (old[m].probe && !strcmp(old[m].customer, cu->name) &&
+				    !strcmp(old[m].path, cu->paths[j].name))
+					o = &old[m];
+			r->g = g;
+			snprintf(r->customer, sizeof(r->customer), "%s", cu->name);
+			snprintf(r->path, sizeof(r->path), "%s", cu->paths[j].name);
+			r->conf = cu->paths[j];
+			if (o && same_probe(&o->conf, &r->conf)) {
+				r->health = o->health;
+				r->probe = o->probe;
+				o->probe = NULL;
+				probe_set_arg(r->probe, r);
+			} else {
+				health_init(&r->health, now);
+			}
+		}
+	}
+	/* Probes of removed or changed paths stop; new ones start. */
+	for (size_t m = 0; m < n_old; m++)
+		probe_stop(old[m].probe);
+	free(old);
+	free(g->rt_base);
+	g->rt = rt;
+	g->rt_base = base;
+	for (k = 0; k < n; k++)
+		if (!rt[k].probe && probe_start(g->ev, &rt[k].conf, (uint16_t)(k + 1),
+					       on_probe, &rt[k], &rt[k].probe) < 0)
+			log_err("customer %s: path %s: cannot start probes", rt[k].customer,
+				rt[k].path);
+	return 0;
+}
+
+void gwd_paths_free(struct gwd *g)
+{
+	for (size_t k = 0; g->rt && g->rt[k].g; k++)
+		probe_stop(g->rt[k].probe);
+	free(g->rt);
+	free(g->rt_base);
+	g->rt = NULL;
+	g->rt_base = NULL;
 }
 
 static int resync_cb(sd_event_source *s, uint64_t usec, void *arg)

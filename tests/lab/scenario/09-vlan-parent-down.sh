@@ -22,14 +22,17 @@ assert_ge $(($(path_rx custA gre-gw) - gre)) 20 "custA GRE packets with eth2 dow
 
 ip -n gw link set eth2 up
 wait_for 10 sh -c "ip netns exec gw '$GWCTL_BIN' -s '$GWD_SOCK' -j show paths | grep -q '\"state\": \"up\"'" || true
-wait_for 10 sh -c "ip -n gw route show table 1017 | grep -q 'dev gw17-bcix'" || fail "traffic did not return to bcix"
+# Back once the link is up and rise probes answered.
+wait_for 10 sh -c "ip -n gw route show table 1017 | grep -q '203.0.113.0/24 via 10.17.0.2 dev gw17-bcix'" ||
+	fail "traffic did not return to bcix"
 vlan=$(path_rx custA xc.117)
 ping_n inet "$SERVER_A" 20
 assert_ge $(($(path_rx custA xc.117) - vlan)) 20 "custA VLAN packets after eth2 came back"
 
 # The port goes away altogether (its veth with it): GRE carries on.
 ip -n gw link del eth2
-wait_for 5 sh -c "ip -n gw route show table 1017 | grep -q 'dev gw17-gre1'" || fail "no route via gre1 with eth2 gone"
+wait_for 5 sh -c "ip -n gw route show table 1017 | grep -q '203.0.113.0/24 via 10.17.1.2 dev gw17-gre1'" ||
+	fail "no route via gre1 with eth2 gone"
 ping_n inet "$SERVER_A" 20
 assert_eq "$(state bcix)" "missing/False" "bcix with eth2 gone"
 grep_q "gw17-bcix.*parent link does not exist" "$GWD_LOG" || fail "the missing parent is not reported"
