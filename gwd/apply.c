@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Apply, reload and plan: the one path from a config to the kernel. */
 #include <errno.h>
+#include <linux/rtnetlink.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "gwd/desired.h"
 #include "gwd/gwd.h"
 #include "gwd/log.h"
+#include "netlink/msg.h"
+#include "netlink/nl.h"
 
 static double ms_since(const struct timespec *t0)
 {
@@ -85,6 +88,58 @@ out:
 	else
 		ks_plan_free(&plan);
 	return ret;
+}
+
+/* Route replacements are ACKed here; failures leave it to the full apply. */
+static void route_ack(void *arg, int err, const char *msg)
+{
+	struct gwd *g = arg;
+
+	if (err)
+		log_warn("quick route change failed: %s%s%s", strerror(-err),
+			 msg ? ": " : "", msg ? msg : "");
+	(void)g;
+}
+
+int gwd_apply_routes(struct gwd *g, const struct customer_conf *cu)
+{
+	struct gw_conf one = *g->conf;
+	struct kstate want = { 0 };
+	struct nl_batch *b = NULL;
+	int ret;
+
+	one.customers = (struct customer_conf *)cu;
+	one.n_customers = 1;
+	ret = desired_build(&one, gwd_path_rank, g, &want);
+	if (ret)
+		goto out;
+	b = nl_batch_new(g->nl);
+	if (!b) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < want.n_routes; i++) {
+		struct nlmsghdr *nlh;
+
+		if (want.routes[i].type != ROUTE_UNICAST)
+			continue;
+		/* gwd's own routes: the full apply made them, EXCL against others. */
+		nlh = nl_batch_msg(b, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE,
+				   route_ack, g);
+		if (!nlh) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		if (route_msg(nlh, &want.routes[i], &g->links) < 0)
+			nl_batch_drop_last(b);
+	}
+	ret = nl_batch_send(b);
+out:
+	nl_batch_free(b);
+	kstate_free(&want);
+	/* The full reconcile follows, for whatever else the decision implies. */
+	gwd_schedule_apply(g);
+	return ret < 0 ? ret : 0;
 }
 
 int gwd_reload(struct gwd *g, struct conf_diag *d, struct ks_plan *plan_out)

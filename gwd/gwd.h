@@ -70,6 +70,12 @@ struct gwd {
 int gwd_apply(struct gwd *g, const char *why, struct ks_plan *plan_out);
 
 /*
+ * A path state decision, quickly: replace the customer's prefix routes in
+ * one batch, without a dump, then schedule the full apply.
+ */
+int gwd_apply_routes(struct gwd *g, const struct customer_conf *cu);
+
+/*
  * Load the config file again; if it is valid, make it the running config
  * and apply it.  An invalid config changes nothing: d receives its errors
  * and -EINVAL is returned.  SIGHUP and `gwctl reload` both come here.

@@ -88,6 +88,7 @@ static void on_probe(void *arg, bool ok, uint32_t rtt_us)
 	struct path_rt *rt = arg;
 	struct gwd *g = rt->g;
 	enum health_state was = rt->health.state;
+	const struct customer_conf *cu;
 	uint64_t now;
 
 	sd_event_now(g->ev, CLOCK_MONOTONIC, &now);
@@ -96,8 +97,10 @@ static void on_probe(void *arg, bool ok, uint32_t rtt_us)
 	log_info("customer %s: path %s: %s -> %s (%s)", rt->customer, rt->path,
 		 health_state_name(was), health_state_name(rt->health.state),
 		 rt->health.reason);
-	/* The decision reaches the kernel now, not after the next event. */
-	gwd_apply(g, "path state", NULL);
+	/* The decision reaches the kernel now: one batch of route changes. */
+	cu = conf_customer(g->conf, rt->customer);
+	if (cu)
+		gwd_apply_routes(g, cu);
 }
 
 /* The probe depends on these; anything else may change under a running probe. */
