@@ -29,7 +29,9 @@ struct probe {
 
 uint32_t probe_timeout_ms(const struct probe_conf *pc)
 {
-	uint32_t t = pc->timeout_ms ? pc->timeout_ms : pc->interval_ms / 2;
+	/* By default an answer counts until the next probe goes out: a busy
+	 * host or a slow customer router must not look like loss. */
+	uint32_t t = pc->timeout_ms ? pc->timeout_ms : pc->interval_ms;
 
 	/* Judged before the next probe goes: never longer than the interval. */
 	return t > pc->interval_ms ? pc->interval_ms : t ? t : 1;
@@ -104,11 +106,12 @@ err:
 }
 
 /*
- * Read what the socket holds.  strict: an answer after the timeout is not
- * one (it comes from the loop being on time); at the judging step, whatever
- * arrived before it counts, however late the loop got to it.
+ * Read what the socket holds.  An answer to the probe in flight counts
+ * whenever the loop gets to it before the judging step (which reads first):
+ * a late loop must not turn answers into losses.  The round trip is
+ * measured at reading, so it errs long when the loop is busy.
  */
-static void read_replies(struct probe *pr, bool strict)
+static void read_replies(struct probe *pr)
 {
 	uint8_t buf[512];
 	ssize_t n;
@@ -137,8 +140,6 @@ static void read_replies(struct probe *pr, bool strict)
 		if (id != pr->ident || seq != pr->seq || pr->answered || !pr->judging)
 			continue;
 		rtt = now_us() - pr->sent_us;
-		if (strict && rtt > probe_timeout_ms(&pr->path.probe) * 1000ull)
-			continue;	/* late: about to be judged lost */
 		pr->answered = true;
 		pr->cb(pr->arg, true, (uint32_t)rtt);
 	}
@@ -146,7 +147,7 @@ static void read_replies(struct probe *pr, bool strict)
 
 static int on_reply(sd_event_source *s, int fd, uint32_t revents, void *arg)
 {
-	read_replies(arg, true);
+	read_replies(arg);
 	return 0;
 }
 
@@ -221,7 +222,7 @@ static int on_timer(sd_event_source *s, uint64_t usec, void *arg)
 		 * read it before calling the probe lost.
 		 */
 		if (!pr->answered && pr->fd >= 0)
-			read_replies(pr, false);
+			read_replies(pr);
 		if (!pr->answered && !pr->unjudged)
 			pr->cb(pr->arg, false, 0);
 		pr->judging = false;

@@ -28,7 +28,7 @@ void probe_stop(struct probe *pr);
 /* Results go to arg from now on (its owner moved). */
 void probe_set_arg(struct probe *pr, void *arg);
 
-/* The timeout in effect: timeout_ms, or half the interval. */
+/* The timeout in effect: timeout_ms, or the interval. */
 uint32_t probe_timeout_ms(const struct probe_conf *pc);
 
 #endif
