@@ -434,16 +434,23 @@ static int each(struct pctx *x, struct json_object *v, void *elems, size_t size,
 }
 
 /*
- * The arrays below are allocated before their members are read and hung on
- * their owner at once, so that conf_free() releases whatever was read when a
- * member fails.  An empty array is conf_validate()'s to judge.
+ * Read the JSON array v into a new array of members of size, each by fn.
+ * The array is allocated before its members are read and hung on its
+ * owner (*arr, *n) at once, so that conf_free() releases whatever was read
+ * when a member fails.  An empty array is conf_validate()'s to judge.
  */
-static int array_len(struct pctx *x, struct json_object *v, size_t *n)
+static int read_array(struct pctx *x, struct json_object *v, void **arr,
+		      size_t *n, size_t size, elem_fn *fn)
 {
+	size_t len;
+
 	if (want(x, v, json_type_array, "an array"))
 		return -EINVAL;
-	*n = json_object_array_length(v);
-	return 0;
+	len = json_object_array_length(v);
+	if (len && !(*arr = calloc(len, size)))
+		return -ENOMEM;
+	*n = len;
+	return each(x, v, *arr, size, fn);
 }
 
 static int parse_ingress(struct pctx *x, struct json_object *v, void *elem)
@@ -455,14 +462,9 @@ static int p_ingress(struct pctx *x, struct json_object *v, void *obj,
 		     const struct field *f)
 {
 	struct site_conf *s = obj;
-	size_t n;
 
-	if (array_len(x, v, &n))
-		return -EINVAL;
-	if (n && !(s->ingress = calloc(n, sizeof(*s->ingress))))
-		return -ENOMEM;
-	s->n_ingress = n;
-	return each(x, v, s->ingress, sizeof(*s->ingress), parse_ingress);
+	return read_array(x, v, (void **)&s->ingress, &s->n_ingress,
+			  sizeof(*s->ingress), parse_ingress);
 }
 
 static int parse_prefix(struct pctx *x, struct json_object *v, void *elem)
@@ -490,14 +492,9 @@ static int p_prefixes(struct pctx *x, struct json_object *v, void *obj,
 		      const struct field *f)
 {
 	struct customer_conf *cu = obj;
-	size_t n;
 
-	if (array_len(x, v, &n))
-		return -EINVAL;
-	if (n && !(cu->prefixes = calloc(n, sizeof(*cu->prefixes))))
-		return -ENOMEM;
-	cu->n_prefixes = n;
-	return each(x, v, cu->prefixes, sizeof(*cu->prefixes), parse_prefix);
+	return read_array(x, v, (void **)&cu->prefixes, &cu->n_prefixes,
+			  sizeof(*cu->prefixes), parse_prefix);
 }
 
 static const struct field probe_fields[] = {
@@ -676,14 +673,9 @@ static int p_paths(struct pctx *x, struct json_object *v, void *obj,
 		   const struct field *f)
 {
 	struct customer_conf *cu = obj;
-	size_t n;
 
-	if (array_len(x, v, &n))
-		return -EINVAL;
-	if (n && !(cu->paths = calloc(n, sizeof(*cu->paths))))
-		return -ENOMEM;
-	cu->n_paths = n;
-	return each(x, v, cu->paths, sizeof(*cu->paths), parse_path);
+	return read_array(x, v, (void **)&cu->paths, &cu->n_paths, sizeof(*cu->paths),
+			  parse_path);
 }
 
 static const struct field customer_fields[] = {
@@ -707,14 +699,9 @@ static int p_customers(struct pctx *x, struct json_object *v, void *obj,
 		       const struct field *f)
 {
 	struct gw_conf *c = obj;
-	size_t n;
 
-	if (array_len(x, v, &n))
-		return -EINVAL;
-	if (n && !(c->customers = calloc(n, sizeof(*c->customers))))
-		return -ENOMEM;
-	c->n_customers = n;
-	return each(x, v, c->customers, sizeof(*c->customers), parse_customer);
+	return read_array(x, v, (void **)&c->customers, &c->n_customers,
+			  sizeof(*c->customers), parse_customer);
 }
 
 static const struct field underlay_fields[] = {
