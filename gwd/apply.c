@@ -93,12 +93,9 @@ out:
 /* Route replacements are ACKed here; failures leave it to the full apply. */
 static void route_ack(void *arg, int err, const char *msg)
 {
-	struct gwd *g = arg;
-
 	if (err)
 		log_warn("quick route change failed: %s%s%s", strerror(-err),
 			 msg ? ": " : "", msg ? msg : "");
-	(void)g;
 }
 
 int gwd_apply_routes(struct gwd *g, const struct customer_conf *cu)
@@ -125,7 +122,7 @@ int gwd_apply_routes(struct gwd *g, const struct customer_conf *cu)
 			continue;
 		/* gwd's own routes: the full apply made them, EXCL against others. */
 		nlh = nl_batch_msg(b, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_REPLACE,
-				   route_ack, g);
+				   route_ack, NULL);
 		if (!nlh) {
 			ret = -ENOMEM;
 			goto out;

@@ -162,6 +162,23 @@ ping_n() {
 # listening NS PORT: something in NS listens on TCP PORT.
 listening() { [ -n "$(ip netns exec "$1" ss -Hltn "sport = :$2")" ]; }
 
+# ping_start ADDR COUNT: a 10 ms ping from inet to ADDR in the background,
+# for ping_end to judge once the disturbance under test is over.
+ping_start() {
+	ip netns exec inet ping -n -q -i 0.01 -c "$2" -W 1 "$1" >"$LAB_DIR/ping-$1" 2>&1 &
+	lab_pids+=($!)
+	ping_pids[$1]=$!
+}
+
+# ping_end ADDR COUNT WHAT: wait for ping_start's ping; all COUNT answered.
+ping_end() {
+	wait "${ping_pids[$1]}" || true
+	cat "$LAB_DIR/ping-$1"
+	grep_q "$2 packets transmitted, $2 received" "$LAB_DIR/ping-$1" ||
+		fail "packets to $1 lost $3"
+}
+declare -A ping_pids
+
 # tcp_ok NS_SERVER ADDR: a TCP connection from inet to ADDR:8080 carries data.
 tcp_ok() {
 	local got

@@ -9,22 +9,14 @@ topo_config
 gwd_start
 before=$(gw_snapshot)
 
-for s in "$SERVER_A" "$SERVER_B"; do
-	ip netns exec inet ping -n -q -i 0.01 -c 500 -W 1 "$s" >"$LAB_DIR/ping-$s" 2>&1 &
-	lab_pids+=($!)
-done
-pings=("${lab_pids[@]: -2}")
+ping_start "$SERVER_A" 500
+ping_start "$SERVER_B" 500
 sleep 1
 gwd_stop KILL
 sleep 0.5
 gwd_start
-wait "${pings[@]}" || true
-
-for s in "$SERVER_A" "$SERVER_B"; do
-	cat "$LAB_DIR/ping-$s"
-	grep -q "500 packets transmitted, 500 received" "$LAB_DIR/ping-$s" ||
-		fail "packets lost to $s across kill -9 and restart"
-done
+ping_end "$SERVER_A" 500 "across kill -9 and restart"
+ping_end "$SERVER_B" 500 "across kill -9 and restart"
 assert_eq "$(gwd_last_changes)" 0 "changes made by the restart"
 after=$(gw_snapshot)
 diff <(echo "$before") <(echo "$after") || fail "kernel state changed across the restart"

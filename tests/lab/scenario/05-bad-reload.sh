@@ -8,9 +8,7 @@ topo_build
 topo_config
 gwd_start
 before=$(gw_snapshot)
-ip netns exec inet ping -n -q -i 0.01 -c 400 -W 1 "$SERVER_A" >"$LAB_DIR/ping" 2>&1 &
-lab_pids+=($!)
-ping_pid=$!
+ping_start "$SERVER_A" 400
 
 sed -i 's/"vlan": 117/"vlan": 4095/' "$GWD_CONF"
 if out=$(gwctl reload 2>&1); then fail "an invalid reload was accepted: $out"; fi
@@ -26,7 +24,6 @@ sleep 0.5
 kill -0 "$gwd_pid" || fail "gwd died on SIGHUP with a broken config"
 assert_eq "$(gwctl -j status | json 'j["last_reload"]["ok"]')" False "last reload ok"
 
-wait "$ping_pid" || true
-grep -q "400 packets transmitted, 400 received" "$LAB_DIR/ping" || { cat "$LAB_DIR/ping"; fail "packets lost"; }
+ping_end "$SERVER_A" 400 "during refused reloads"
 diff <(echo "$before") <(gw_snapshot) || fail "kernel state changed by a refused reload"
 pass "bad config refused with its path; state and traffic unaffected"

@@ -17,14 +17,10 @@ a = c["customers"][0]
 a["paths"] = [p for p in a["paths"] if p["name"] != "gre1"]
 json.dump(c, open(sys.argv[1], "w"), indent=2)
 PY
-ip netns exec inet ping -n -q -i 0.01 -c 300 -W 1 "$SERVER_A" >"$LAB_DIR/ping" 2>&1 &
-lab_pids+=($!)
-ping_pid=$!
+ping_start "$SERVER_A" 300
 sleep 1
 gwctl reload || fail "reload"
-wait "$ping_pid" || true
-cat "$LAB_DIR/ping"
-grep_q "300 packets transmitted, 300 received" "$LAB_DIR/ping" || fail "packets lost while the active path was removed"
+ping_end "$SERVER_A" 300 "while the active path was removed"
 ip -n gw link show gw17-gre1 2>/dev/null && fail "gw17-gre1 is still there"
 ip -n gw route show table 1017 | grep_q "203.0.113.0/24 via 10.17.0.2 dev gw17-bcix" || fail "custA's route is not on bcix"
 pass "active path removed without a lost packet"
