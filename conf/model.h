@@ -44,15 +44,20 @@ enum path_type {
 
 enum probe_kind {
 	PROBE_ICMP,
+	PROBE_BFD,	/* RFC 5880/5881 single hop, asynchronous mode */
 };
 
 struct probe_conf {
 	enum probe_kind kind;
-	uint32_t interval_ms;
-	uint32_t timeout_ms;		/* an answer later is a loss; 0: interval_ms */
-	uint32_t fail;			/* consecutive losses: down */
-	uint32_t rise;			/* consecutive answers: up again */
-	uint32_t degraded_loss_pct;	/* loss over 10 s: degraded; 0: never */
+	uint32_t interval_ms;		/* bfd: desired min TX */
+	uint32_t min_rx_ms;		/* bfd: required min RX; 0: interval_ms */
+	uint32_t timeout_ms;		/* icmp: an answer later is a loss; 0: interval_ms */
+	uint32_t fail;			/* icmp: consecutive losses: down;
+					 * bfd: the detect multiplier */
+	uint32_t rise;			/* consecutive answers (bfd: packets
+					 * received with the session up): up again */
+	uint32_t degraded_loss_pct;	/* icmp: loss over 10 s: degraded; 0: never */
+	uint32_t degraded_rtt_ms;	/* icmp: mean RTT over 10 s: degraded; 0: never */
 };
 
 struct path_conf {

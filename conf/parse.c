@@ -315,9 +315,12 @@ static int p_probe_kind(struct pctx *x, struct json_object *v, void *obj,
 		*(enum probe_kind *)((char *)obj + f->off) = PROBE_ICMP;
 		return 0;
 	}
-	if (!strcmp(s, "bfd"))
-		return perr(x, "\"bfd\" is not supported by this build yet");
-	return perr(x, "%s is not a probe kind (\"icmp\")", conf_quote(q, s, len));
+	if (!strcmp(s, "bfd")) {
+		*(enum probe_kind *)((char *)obj + f->off) = PROBE_BFD;
+		return 0;
+	}
+	return perr(x, "%s is not a probe kind (\"icmp\" or \"bfd\")",
+		    conf_quote(q, s, len));
 }
 
 static int p_gre_key(struct pctx *x, struct json_object *v, void *obj,
@@ -501,6 +504,8 @@ static const struct field probe_fields[] = {
 	{ .key = "kind", .parse = p_probe_kind, AT(struct probe_conf, kind) },
 	{ .key = "interval_ms", .parse = p_uint, AT(struct probe_conf, interval_ms),
 	  .min = 10, .max = 60000 },
+	{ .key = "min_rx_ms", .parse = p_uint, AT(struct probe_conf, min_rx_ms),
+	  .min = 10, .max = 60000 },
 	{ .key = "fail", .parse = p_uint, AT(struct probe_conf, fail),
 	  .min = 1, .max = 100 },
 	{ .key = "rise", .parse = p_uint, AT(struct probe_conf, rise),
@@ -509,6 +514,8 @@ static const struct field probe_fields[] = {
 	  .min = 1, .max = 60000 },
 	{ .key = "degraded_loss_pct", .parse = p_uint,
 	  AT(struct probe_conf, degraded_loss_pct), .min = 0, .max = 100 },
+	{ .key = "degraded_rtt_ms", .parse = p_uint,
+	  AT(struct probe_conf, degraded_rtt_ms), .min = 0, .max = 60000 },
 };
 static const struct table probe_table = TABLE(probe_fields);
 

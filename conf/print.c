@@ -60,14 +60,18 @@ static struct json_object *probe(const struct probe_conf *p, bool *ok)
 
 	if (!o)
 		return NULL;
-	put(o, "kind", str("icmp"), ok);	/* PROBE_ICMP, the only kind */
+	put(o, "kind", str(p->kind == PROBE_BFD ? "bfd" : "icmp"), ok);
 	put(o, "interval_ms", num(p->interval_ms), ok);
+	/* 0: the interval, which is the default. */
+	if (p->min_rx_ms)
+		put(o, "min_rx_ms", num(p->min_rx_ms), ok);
 	put(o, "fail", num(p->fail), ok);
 	put(o, "rise", num(p->rise), ok);
-	/* 0: the interval, which is the default. */
 	if (p->timeout_ms)
 		put(o, "timeout_ms", num(p->timeout_ms), ok);
 	put(o, "degraded_loss_pct", num(p->degraded_loss_pct), ok);
+	if (p->degraded_rtt_ms)
+		put(o, "degraded_rtt_ms", num(p->degraded_rtt_ms), ok);
 	return o;
 }
 
