@@ -6,7 +6,8 @@ set -euo pipefail
 pkgs=(
 	build-essential pkg-config clang libclang-rt-14-dev	# build, fuzz
 	libmnl-dev libjson-c-dev libsystemd-dev libcmocka-dev	# libraries
-	iproute2 iputils-ping netcat-openbsd python3 procps	# lab scenarios
+	iproute2 iputils-ping netcat-openbsd python3 procps nftables	# lab scenarios
+	frr					# a real BFD peer (bfdd) on the customer side
 	qemu-system-x86 linux-image-amd64 busybox-static kmod xz-utils zstd	# VM tier
 )
 
