@@ -17,6 +17,13 @@ void health_init(struct health *h, uint64_t now_us)
 	h->downs_since_us = now_us;
 }
 
+void health_init_down(struct health *h, uint64_t now_us, const char *reason)
+{
+	health_init(h, now_us);
+	h->state = HEALTH_DOWN;
+	snprintf(h->reason, sizeof(h->reason), "%s", reason);
+}
+
 const char *health_state_name(enum health_state s)
 {
 	switch (s) {
@@ -82,45 +89,92 @@ static bool change(struct health *h, enum health_state to, uint64_t now_us)
 	return true;
 }
 
+/* Down paths come back after rise answers in a row, unless damped. */
+static bool rise(struct health *h, const struct probe_conf *pc, const char *what,
+		 uint64_t now_us)
+{
+	if (h->ok_run < pc->rise || now_us < h->hold_until_us)
+		return false;
+	snprintf(h->reason, sizeof(h->reason), "%u %s", h->ok_run, what);
+	return change(h, HEALTH_UP, now_us);
+}
+
+/* Why an up path is degraded, or NULL: judged on a window at least half full. */
+static const char *degraded(struct health *h, const struct probe_conf *pc)
+{
+	uint32_t loss = health_loss_permille(h), threshold = pc->degraded_loss_pct * 10;
+
+	if (h->filled * 2 < window_len(pc))
+		return NULL;
+	if (threshold && loss >= threshold) {
+		snprintf(h->reason, sizeof(h->reason), "%u.%u%% loss over %u probes",
+			 loss / 10, loss % 10, h->filled);
+		return h->reason;
+	}
+	if (pc->degraded_rtt_ms && h->srtt_us >= pc->degraded_rtt_ms * 1000) {
+		snprintf(h->reason, sizeof(h->reason), "smoothed RTT %u.%03u ms",
+			 h->srtt_us / 1000, h->srtt_us % 1000);
+		return h->reason;
+	}
+	return NULL;
+}
+
+/* Why a degraded path is up again, or NULL: both measures well below. */
+static const char *recovered(struct health *h, const struct probe_conf *pc)
+{
+	uint32_t loss = health_loss_permille(h), threshold = pc->degraded_loss_pct * 10;
+
+	if (threshold && loss * 2 >= threshold)
+		return NULL;
+	if (pc->degraded_rtt_ms && h->srtt_us * 5 >= pc->degraded_rtt_ms * 4000)
+		return NULL;
+	snprintf(h->reason, sizeof(h->reason), "loss %u.%u%%, smoothed RTT %u.%03u ms",
+		 loss / 10, loss % 10, h->srtt_us / 1000, h->srtt_us % 1000);
+	return h->reason;
+}
+
 bool health_record(struct health *h, const struct probe_conf *pc, bool ok,
 		   uint32_t rtt_us, uint64_t now_us)
 {
-	uint32_t loss, threshold = pc->degraded_loss_pct * 10;
-
 	window_push(h, window_len(pc), !ok);
 	if (ok) {
 		h->ok_run++;
 		h->fail_run = 0;
 		h->rtt_us = rtt_us;
+		/* The first answer sets it; then 1/16 of each. */
+		if (!h->srtt_us)
+			h->srtt_us = rtt_us ? rtt_us : 1;
+		else
+			h->srtt_us = (uint32_t)(((uint64_t)h->srtt_us * 15 + rtt_us) / 16);
 	} else {
 		h->fail_run++;
 		h->ok_run = 0;
 	}
-	loss = health_loss_permille(h);
 
 	if (h->state != HEALTH_DOWN && h->fail_run >= pc->fail) {
 		snprintf(h->reason, sizeof(h->reason), "%u probes in a row lost",
 			 h->fail_run);
 		return change(h, HEALTH_DOWN, now_us);
 	}
-	if (h->state == HEALTH_DOWN) {
-		if (h->ok_run < pc->rise || now_us < h->hold_until_us)
-			return false;
-		snprintf(h->reason, sizeof(h->reason), "%u probes in a row answered",
-			 h->ok_run);
-		return change(h, HEALTH_UP, now_us);
-	}
-	/* Loss is judged over a window at least half full, not on a few probes. */
-	if (h->state == HEALTH_UP && threshold && h->filled * 2 >= window_len(pc) &&
-	    loss >= threshold) {
-		snprintf(h->reason, sizeof(h->reason), "%u.%u%% loss over %u probes",
-			 loss / 10, loss % 10, h->filled);
+	if (h->state == HEALTH_DOWN)
+		return rise(h, pc, "probes in a row answered", now_us);
+	if (h->state == HEALTH_UP && degraded(h, pc))
 		return change(h, HEALTH_DEGRADED, now_us);
-	}
-	if (h->state == HEALTH_DEGRADED && loss * 2 < threshold) {
-		snprintf(h->reason, sizeof(h->reason), "loss down to %u.%u%%",
-			 loss / 10, loss % 10);
+	if (h->state == HEALTH_DEGRADED && recovered(h, pc))
 		return change(h, HEALTH_UP, now_us);
-	}
 	return false;
+}
+
+bool health_session(struct health *h, const struct probe_conf *pc, bool up,
+		    const char *reason, uint64_t now_us)
+{
+	if (!up) {
+		h->ok_run = 0;
+		if (h->state == HEALTH_DOWN)
+			return false;
+		snprintf(h->reason, sizeof(h->reason), "BFD: %s", reason);
+		return change(h, HEALTH_DOWN, now_us);
+	}
+	h->ok_run++;
+	return h->state == HEALTH_DOWN && rise(h, pc, "BFD packets in a row with the session up", now_us);
 }

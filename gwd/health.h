@@ -6,7 +6,13 @@
  *
  *   up ── fail consecutive losses ──▶ down ── rise consecutive answers ──▶ up
  *   up ◀──▶ degraded: loss over the window at or above degraded_loss_pct
- *                     (back below half of it to return), while not down
+ *                     (back below half of it to return), or the smoothed
+ *                     RTT at or above degraded_rtt_ms (back below 80 % of
+ *                     it), while not down
+ *
+ * A BFD path feeds session states instead (health_session()): the session
+ * going down is down at once (BFD has done the counting), and rise packets
+ * received with the session up bring the path back.
  *
  * A path that goes down again and again is damped: from the third down
  * within a minute, coming back also waits a hold-down that doubles with each
@@ -41,16 +47,30 @@ struct health {
 	uint8_t window[HEALTH_WINDOW / 8];
 	uint32_t head, filled, lost;
 	uint32_t rtt_us;		/* last answer's round trip */
+	uint32_t srtt_us;		/* smoothed: 1/16 of each new answer */
 	char reason[96];		/* why the last transition happened */
 };
 
 void health_init(struct health *h, uint64_t now_us);
+/*
+ * Start down instead, for a path that must first prove itself (rise
+ * answers), e.g. one the kernel's routes show was not in use before a
+ * restart.  Not counted as a transition.
+ */
+void health_init_down(struct health *h, uint64_t now_us, const char *reason);
 /*
  * Record one probe: answered (ok, with its round trip) or lost.  Returns
  * true when the state changed; h->reason says why.
  */
 bool health_record(struct health *h, const struct probe_conf *pc, bool ok,
 		   uint32_t rtt_us, uint64_t now_us);
+/*
+ * Record a BFD session state: called on each change and for each packet
+ * received while the session is up.  reason: the session's words for a
+ * change.  Returns true when the state changed.
+ */
+bool health_session(struct health *h, const struct probe_conf *pc, bool up,
+		    const char *reason, uint64_t now_us);
 /* Loss over the window, in per mille. */
 uint32_t health_loss_permille(const struct health *h);
 const char *health_state_name(enum health_state s);

@@ -152,6 +152,79 @@ static void test_degraded_disabled(void **state)
 	assert_int_equal(h.state, HEALTH_UP);
 }
 
+static void test_degraded_by_rtt(void **state)
+{
+	struct probe_conf slow = pc;
+	struct health h;
+	uint64_t now = 0;
+	int i;
+
+	slow.degraded_loss_pct = 0;
+	slow.degraded_rtt_ms = 50;
+	health_init(&h, now);
+	/* 20 ms answers for 10 s, then 80 ms: degraded once smoothed over 50 ms. */
+	for (i = 0; i < 100; i++)
+		assert_false(health_record(&h, &slow, true, 20000, now += 100000));
+	for (i = 0; i < 100 && h.state == HEALTH_UP; i++)
+		health_record(&h, &slow, true, 80000, now += 100000);
+	assert_int_equal(h.state, HEALTH_DEGRADED);
+	assert_in_range(i, 5, 30);	/* neither the first slow answer nor never */
+	assert_non_null(strstr(h.reason, "smoothed RTT"));
+	/* 45 ms is under the threshold but not under 80 % of it: stays. */
+	for (i = 0; i < 100; i++)
+		health_record(&h, &slow, true, 45000, now += 100000);
+	assert_int_equal(h.state, HEALTH_DEGRADED);
+	for (i = 0; i < 100 && h.state == HEALTH_DEGRADED; i++)
+		health_record(&h, &slow, true, 20000, now += 100000);
+	assert_int_equal(h.state, HEALTH_UP);
+	assert_true(h.srtt_us < 40000);
+}
+
+static void test_starts_down_when_seeded(void **state)
+{
+	struct run r;
+
+	start(&r);
+	health_init_down(&r.h, r.now, "not in use before the restart");
+	assert_int_equal(r.h.state, HEALTH_DOWN);
+	assert_int_equal(r.h.transitions, 0);
+	feed(&r, "oo");
+	assert_int_equal(r.h.state, HEALTH_DOWN);
+	feed(&r, "o");
+	assert_int_equal(r.h.state, HEALTH_UP);
+	assert_int_equal(r.h.transitions, 1);
+}
+
+static void test_bfd_session(void **state)
+{
+	struct probe_conf bfd = { .kind = PROBE_BFD, .interval_ms = 50, .fail = 3,
+				  .rise = 3 };
+	struct health h;
+	uint64_t now = 0;
+
+	health_init(&h, now);
+	assert_false(health_session(&h, &bfd, true, "session up", now += 50000));
+	assert_true(health_session(&h, &bfd, false, "control detection time expired",
+				   now += 50000));
+	assert_int_equal(h.state, HEALTH_DOWN);
+	assert_string_equal(h.reason, "BFD: control detection time expired");
+	assert_false(health_session(&h, &bfd, false, "neighbor signaled down", now));
+	/* Up again after rise packets with the session up. */
+	assert_false(health_session(&h, &bfd, true, "session up", now += 50000));
+	assert_false(health_session(&h, &bfd, true, "session up", now += 50000));
+	assert_true(health_session(&h, &bfd, true, "session up", now += 50000));
+	assert_int_equal(h.state, HEALTH_UP);
+	assert_int_equal(h.transitions, 2);
+	/* A session that drops before rise restarts the count. */
+	health_session(&h, &bfd, false, "x", now += 50000);
+	health_session(&h, &bfd, true, "session up", now += 50000);
+	health_session(&h, &bfd, true, "session up", now += 50000);
+	health_session(&h, &bfd, false, "x", now += 50000);
+	health_session(&h, &bfd, true, "session up", now += 50000);
+	health_session(&h, &bfd, true, "session up", now += 50000);
+	assert_int_equal(h.state, HEALTH_DOWN);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -161,6 +234,9 @@ int main(void)
 		cmocka_unit_test(test_degraded_and_back),
 		cmocka_unit_test(test_flaps_are_damped),
 		cmocka_unit_test(test_degraded_disabled),
+		cmocka_unit_test(test_degraded_by_rtt),
+		cmocka_unit_test(test_starts_down_when_seeded),
+		cmocka_unit_test(test_bfd_session),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
