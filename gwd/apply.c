@@ -57,6 +57,7 @@ int gwd_apply(struct gwd *g, const char *why, struct ks_plan *plan_out)
 	}
 	/* Path states first: they decide which paths the routes use. */
 	gwd_links_update(g, &have);
+	gwd_paths_seed(g, &have);
 	ret = desired_build(g->conf, gwd_path_rank, g, &want);
 	if (!ret)
 		ret = reconcile_apply(g->nl, &want, &have, false, &plan, &links);
@@ -75,6 +76,8 @@ int gwd_apply(struct gwd *g, const char *why, struct ks_plan *plan_out)
 		  dump_ms, ms_since(&t0));
 	if (links.n_links)
 		gwd_links_update(g, &links);
+	for (size_t i = 0; i < g->conf->n_customers; i++)
+		gwd_paths_decided(g, &g->conf->customers[i]);
 	g->last_apply = (struct apply_result){
 		.time = time(NULL), .ok = !plan.n_failed,
 		.changes = plan.n - plan.n_failed, .failed = plan.n_failed,
@@ -110,6 +113,7 @@ int gwd_apply_routes(struct gwd *g, const struct customer_conf *cu)
 	ret = desired_build(&one, gwd_path_rank, g, &want);
 	if (ret)
 		goto out;
+	gwd_paths_decided(g, cu);
 	b = nl_batch_new(g->nl);
 	if (!b) {
 		ret = -ENOMEM;

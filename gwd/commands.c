@@ -51,7 +51,7 @@ static bool path_active(struct gwd *g, const struct customer_conf *cu, size_t i)
 			needed |= cu->prefixes[k].addr.family == families[f];
 		if (!needed)
 			continue;
-		n = desired_active_paths(cu, families[f], gwd_path_rank, g, sel);
+		n = desired_active_paths(cu, families[f], gwd_path_rank, g, sel, NULL);
 		for (size_t k = 0; k < n; k++)
 			if (sel[k] == i)
 				return true;
@@ -64,14 +64,19 @@ static int cmd_status(void *ctx, int argc, const char *const *argv,
 {
 	struct gwd *g = ctx;
 	json_object *o = json_object_new_object(), *a;
-	size_t paths = 0, up = 0;
+	size_t paths = 0, up = 0, drained = 0, undeliverable = 0;
 
 	for (size_t i = 0; i < g->conf->n_customers; i++) {
 		const struct customer_conf *cu = &g->conf->customers[i];
 
 		paths += cu->n_paths;
-		for (size_t j = 0; j < cu->n_paths; j++)
-			up += !strcmp(gwd_path_state(g, cu, &cu->paths[j]), "up");
+		undeliverable += !gwd_customer_deliverable(g, cu);
+		for (size_t j = 0; j < cu->n_paths; j++) {
+			const char *st = gwd_path_state(g, cu, &cu->paths[j]);
+
+			up += !strcmp(st, "up");
+			drained += !strcmp(st, "drained");
+		}
 	}
 	add_str(o, "site", g->conf->site.name);
 	add_int(o, "pid", getpid());
@@ -80,6 +85,8 @@ static int cmd_status(void *ctx, int argc, const char *const *argv,
 	add_int(o, "customers", (int64_t)g->conf->n_customers);
 	add_int(o, "paths", (int64_t)paths);
 	add_int(o, "paths_up", (int64_t)up);
+	add_int(o, "paths_drained", (int64_t)drained);
+	add_int(o, "customers_undeliverable", (int64_t)undeliverable);
 	a = json_object_new_object();
 	json_object_object_add(a, "time", time_json(g->last_apply.time));
 	json_object_object_add(a, "ok", json_object_new_boolean(g->last_apply.ok));
@@ -125,6 +132,8 @@ static int cmd_customers(void *ctx, int argc, const char *const *argv,
 		json_object_object_add(o, "prefixes", pf);
 		add_int(o, "paths", (int64_t)cu->n_paths);
 		json_object_object_add(o, "active", act);
+		json_object_object_add(o, "deliverable",
+				       json_object_new_boolean(gwd_customer_deliverable(g, cu)));
 		json_object_array_add(list, o);
 	}
 	r->result = list;
@@ -288,12 +297,59 @@ static int cmd_reload(void *ctx, int argc, const char *const *argv,
 	return ret;
 }
 
+/* drain CUSTOMER PATH [force], undrain CUSTOMER PATH */
+static int drain(struct gwd *g, int argc, const char *const *argv, bool on,
+		 struct ctl_reply *r)
+{
+	const struct customer_conf *cu;
+	json_object *o, *act;
+	char msg[256];
+	bool force = false;
+	int ret;
+
+	if (argc == 3) {
+		if (strcmp(argv[2], "force"))
+			return ctl_reply_error(r, -EINVAL, "\"%.32s\" is not \"force\"", argv[2]);
+		force = true;
+	}
+	ret = gwd_drain(g, argv[0], argv[1], on, force, msg, sizeof(msg));
+	if (ret < 0)
+		return ctl_reply_error(r, ret, "%s", msg);
+	cu = conf_customer(g->conf, argv[0]);
+	o = json_object_new_object();
+	act = json_object_new_array();
+	for (size_t k = 0; k < cu->n_paths; k++)
+		if (path_active(g, cu, k))
+			json_object_array_add(act, json_object_new_string(cu->paths[k].name));
+	add_str(o, "message", msg);
+	add_str(o, "customer", cu->name);
+	add_str(o, "path", argv[1]);
+	json_object_object_add(o, "drained", json_object_new_boolean(on));
+	json_object_object_add(o, "active", act);
+	r->result = o;
+	return 0;
+}
+
+static int cmd_drain(void *ctx, int argc, const char *const *argv,
+		     struct ctl_reply *r)
+{
+	return drain(ctx, argc, argv, true, r);
+}
+
+static int cmd_undrain(void *ctx, int argc, const char *const *argv,
+		       struct ctl_reply *r)
+{
+	return drain(ctx, argc, argv, false, r);
+}
+
 static const struct ctl_command commands[] = {
 	{ "status", NULL, 0, 0, cmd_status, "status" },
 	{ "show", "customers", 0, 0, cmd_customers, "show customers" },
 	{ "show", "paths", 0, 0, cmd_paths, "show paths" },
 	{ "plan", NULL, 1, 1, cmd_plan, "plan FILE" },
 	{ "reload", NULL, 0, 0, cmd_reload, "reload" },
+	{ "drain", NULL, 2, 3, cmd_drain, "drain CUSTOMER PATH [force]" },
+	{ "undrain", NULL, 2, 2, cmd_undrain, "undrain CUSTOMER PATH" },
 };
 
 int gwd_ctl_open(struct gwd *g)

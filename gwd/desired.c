@@ -5,9 +5,9 @@
 
 #include "gwd/desired.h"
 
-/* The best-priority paths of the family whose rank is at least min_rank. */
+/* The best-priority paths of the family whose rank is exactly r. */
 static size_t select_paths(const struct customer_conf *cu, int family,
-			   path_rank_fn rank, void *arg, int min_rank,
+			   path_rank_fn rank, void *arg, int r,
 			   size_t sel[KS_MAX_NEXTHOPS])
 {
 	uint32_t best = UINT32_MAX;
@@ -16,8 +16,7 @@ static size_t select_paths(const struct customer_conf *cu, int family,
 	for (size_t i = 0; i < cu->n_paths; i++) {
 		const struct path_conf *p = &cu->paths[i];
 
-		if (p->peer.family != family ||
-		    (rank ? rank(arg, cu, p) : PATH_UP) < min_rank)
+		if (p->peer.family != family || (rank ? rank(arg, cu, p) : PATH_UP) != r)
 			continue;
 		if (p->priority < best) {
 			best = p->priority;
@@ -31,13 +30,16 @@ static size_t select_paths(const struct customer_conf *cu, int family,
 
 size_t desired_active_paths(const struct customer_conf *cu, int family,
 			    path_rank_fn rank, void *arg,
-			    size_t sel[KS_MAX_NEXTHOPS])
+			    size_t sel[KS_MAX_NEXTHOPS], int *tier)
 {
-	size_t n = select_paths(cu, family, rank, arg, PATH_UP, sel);
+	size_t n = 0;
+	int r;
 
-	if (!n)
-		n = select_paths(cu, family, rank, arg, PATH_DEGRADED, sel);
-	return n ? n : select_paths(cu, family, rank, arg, PATH_UNUSABLE, sel);
+	for (r = PATH_UP; r > PATH_DRAINED && !n; r--)
+		n = select_paths(cu, family, rank, arg, r, sel);
+	if (tier)
+		*tier = n ? r + 1 : PATH_DRAINED;
+	return n;
 }
 
 static int add_links(const struct gw_conf *c, const struct customer_conf *cu,
@@ -102,7 +104,7 @@ static int add_routes(const struct customer_conf *cu, path_rank_fn rank,
 					.priority = GWD_RULE_PRIO };
 		size_t sel[KS_MAX_NEXTHOPS];
 
-		r.n_nh = desired_active_paths(cu, pf->addr.family, rank, arg, sel);
+		r.n_nh = desired_active_paths(cu, pf->addr.family, rank, arg, sel, NULL);
 		for (size_t k = 0; k < r.n_nh; k++) {
 			const struct path_conf *p = &cu->paths[sel[k]];
 
@@ -111,7 +113,10 @@ static int add_routes(const struct customer_conf *cu, path_rank_fn rank,
 			r.nh[k].weight = p->weight;
 		}
 		ks_route_sort_nexthops(&r);
-		/* Validation guarantees a path per prefix family. */
+		/*
+		 * Validation guarantees a path per prefix family; with all of
+		 * them drained, the table's unreachable default answers.
+		 */
 		if (r.n_nh)
 			ret = kstate_add_route(out, &r);
 		if (!ret)

@@ -15,10 +15,16 @@
 #define GWD_ROUTE_METRIC 1024
 
 /*
- * How fit a path is to carry traffic now: PATH_UNUSABLE, PATH_DEGRADED or
- * PATH_UP.  NULL means every path is up.
+ * How fit a path is to carry traffic now, worst first.  NULL means every
+ * path is up.
+ *   PATH_DRAINED   taken out by the operator: never carries traffic
+ *   PATH_UNUSABLE  down
+ *   PATH_LAST      down, but among the paths that carried the traffic when
+ *                  a path last worked: kept when nothing is usable
+ *   PATH_DEGRADED  up, with loss or RTT over the thresholds
+ *   PATH_UP
  */
-enum { PATH_UNUSABLE, PATH_DEGRADED, PATH_UP };
+enum { PATH_DRAINED, PATH_UNUSABLE, PATH_LAST, PATH_DEGRADED, PATH_UP };
 typedef int (*path_rank_fn)(void *arg, const struct customer_conf *cu,
 			    const struct path_conf *p);
 
@@ -27,12 +33,15 @@ int desired_build(const struct gw_conf *c, path_rank_fn rank, void *arg,
 
 /*
  * The paths that carry a prefix of the given family: among the paths whose
- * peer has that family, the up ones if any, else the degraded ones, and of
- * those the best (lowest) priority; when none is usable, the best among all
- * of them, so that gwd never makes a black hole of its own.  Fills sel[] (path indexes) and returns how many.
+ * peer has that family, those of the best rank tier (up, else degraded,
+ * else the last that carried traffic, else any that is not drained), and of
+ * those the best (lowest) priority.  Down paths are used only when nothing
+ * is usable, so that gwd never makes a black hole of its own.  Fills sel[]
+ * (path indexes) and returns how many; *tier (optional) receives the rank
+ * they were chosen at, PATH_DRAINED when none was.
  */
 size_t desired_active_paths(const struct customer_conf *cu, int family,
 			    path_rank_fn rank, void *arg,
-			    size_t sel[KS_MAX_NEXTHOPS]);
+			    size_t sel[KS_MAX_NEXTHOPS], int *tier);
 
 #endif

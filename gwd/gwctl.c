@@ -220,11 +220,18 @@ static void print_status(json_object *res)
 	table_text(&t, "config");
 	table_field(&t, res, "config");
 	table_text(&t, "customers");
-	table_field(&t, res, "customers");
+	s = field(res, "customers");
+	v = get(res, "customers_undeliverable");
+	table_cell(&t, v && json_object_get_int64(v) ?
+		       xasprintf("%s, %s NOT DELIVERABLE", s, json_object_get_string(v)) :
+		       xstrdup(s));
+	free(s);
 	table_text(&t, "paths");
 	s = field(res, "paths");
 	v = get(res, "paths_up");
-	table_cell(&t, v ? xasprintf("%s, %s up", s, json_object_get_string(v)) : xstrdup(s));
+	table_cell(&t, v ? xasprintf("%s, %s up, %s drained", s, json_object_get_string(v),
+				     json_object_get_string(get(res, "paths_drained"))) :
+		       xstrdup(s));
 	free(s);
 	if ((v = get(res, "last_apply"))) {
 		table_text(&t, "last apply");
@@ -252,8 +259,8 @@ static void print_customers(json_object *res)
 		puts("no customers");
 		return;
 	}
-	table_header(&t, "CUSTOMER", "ID", "TABLE", "VRF", "PATHS", "ACTIVE", "PREFIXES",
-		     NULL);
+	table_header(&t, "CUSTOMER", "ID", "TABLE", "VRF", "PATHS", "ACTIVE", "DELIVERABLE",
+		     "PREFIXES", NULL);
 	for (i = 0; i < n; i++) {
 		e = json_object_array_get_idx(res, i);
 		table_field(&t, e, "customer");
@@ -262,6 +269,7 @@ static void print_customers(json_object *res)
 		table_field(&t, e, "vrf");
 		table_field(&t, e, "paths");
 		table_field(&t, e, "active");
+		table_field(&t, e, "deliverable");
 		table_field(&t, e, "prefixes");
 	}
 	table_print(&t);
@@ -317,6 +325,16 @@ static void print_paths(json_object *res)
 		table_cell(&t, via_str(e));
 	}
 	table_print(&t);
+}
+
+/* What a drain or undrain did, and where the customer's traffic goes now. */
+static void print_drain(json_object *res)
+{
+	char *msg = field(res, "message"), *act = field(res, "active");
+
+	printf("%s; traffic on: %s\n", msg, act);
+	free(msg);
+	free(act);
 }
 
 /* The ops of a plan or a reload; a reload's may carry an "error". */
@@ -414,6 +432,10 @@ static const struct command {
 	  true, print_plan, NULL },
 	{ "reload", NULL, 0, 0, "", "re-read gwd's config file and apply the difference",
 	  false, print_reload, reload_status },
+	{ "drain", NULL, 2, 2, "CUSTOMER PATH", "move traffic off a path (-f: even the last usable one)",
+	  false, print_drain, NULL },
+	{ "undrain", NULL, 2, 2, "CUSTOMER PATH", "let a drained path carry traffic again",
+	  false, print_drain, NULL },
 };
 
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -438,6 +460,7 @@ static void usage(FILE *f)
 	fputs("\nOptions:\n"
 	      "  -j, --json           print gwd's JSON reply instead of a table\n"
 	      "  -s, --socket SOCKET  gwd's control socket (default " CTL_DEFAULT_SOCKET ")\n"
+	      "  -f, --force          drain: even a customer's last usable path\n"
 	      "  -h, --help           print this help\n"
 	      "\nExit status: 0 success, 1 the command failed, 2 usage error.\n", f);
 }
@@ -493,6 +516,7 @@ int main(int argc, char *argv[])
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "socket", required_argument, NULL, 's' },
+		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -501,12 +525,15 @@ int main(int argc, char *argv[])
 	char *owned[CTL_MAX_ARGS] = { 0 };	/* absolute paths for args */
 	const struct command *cmd;
 	struct ctl_response resp;
-	bool json = false;
+	bool json = false, force = false;
 	char err[512], *line;
 	int c, i, n, nargs, skip, ret;
 
-	while ((c = getopt_long(argc, argv, "js:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "js:fh", opts, NULL)) != -1) {
 		switch (c) {
+		case 'f':
+			force = true;
+			break;
 		case 'j':
 			json = true;
 			break;
@@ -537,6 +564,11 @@ int main(int argc, char *argv[])
 		return 2;
 	}
 
+	if (force && strcmp(cmd->name, "drain")) {
+		fprintf(stderr, "gwctl: --force is for drain only\n");
+		return 2;
+	}
+
 	/* The request's args: the subcommand, then the command's own. */
 	n = 0;
 	if (cmd->sub)
@@ -548,6 +580,8 @@ int main(int argc, char *argv[])
 			a = owned[i] = absolute(a);
 		args[n++] = a;
 	}
+	if (force)
+		args[n++] = "force";
 	ret = ctl_call(sock, cmd->name, n, args, CTL_CALL_TIMEOUT_MS, &resp, err,
 		       sizeof(err));
 	for (i = 0; i < nargs; i++)

@@ -35,6 +35,8 @@ struct reload_result {
 
 struct probe;
 
+#define GWD_STATE_DIR	"/var/lib/gwd"
+
 /* What gwd knows of a path at run time; survives reloads that keep the path. */
 struct path_rt {
 	struct gwd *g;
@@ -43,6 +45,15 @@ struct path_rt {
 	struct path_conf conf;		/* as probed: a change restarts the probe */
 	struct health health;
 	struct probe *probe;
+	bool drained;			/* by the operator: carries no traffic */
+	bool carried;			/* chosen the last time a path of its
+					 * family was usable: kept if none is */
+};
+
+/* What gwd knows of a customer at run time, by name across reloads. */
+struct customer_rt {
+	char name[GW_NAME_MAX];
+	bool undeliverable;		/* a family of its prefixes has no usable path */
 };
 
 struct gwd {
@@ -53,8 +64,11 @@ struct gwd {
 	struct monitor *mon;
 	struct ctl *ctl;
 	struct kstate links;		/* every link, as of the last dump or event */
+	char *state_dir;		/* drains.json lives here */
 	struct path_rt *rt;		/* one per path, in config order */
 	size_t *rt_base;		/* per customer: index of its first path in rt */
+	struct customer_rt *crt;	/* one per customer, in config order */
+	bool seeded;			/* path states taken from the kernel's routes */
 	sd_event_source *resync;	/* pending re-apply after kernel events */
 	uint64_t resync_delay_us;	/* grows while event-driven applies keep changing things */
 	time_t started;
@@ -100,6 +114,34 @@ const struct path_rt *gwd_path_rt(const struct gwd *g,
 /* Match run-time path state to the running config: keep, start, stop probes. */
 int gwd_paths_sync(struct gwd *g);
 void gwd_paths_free(struct gwd *g);
+
+/*
+ * At the first apply after a start, before anything changes: paths the
+ * kernel's routes left out although they would have been chosen were not
+ * usable before the restart, so they start down and must prove themselves;
+ * the paths the routes use are the ones that last carried traffic.
+ */
+void gwd_paths_seed(struct gwd *g, const struct kstate *have);
+
+/*
+ * The routes of cu were just decided: remember which paths carried its
+ * traffic, and raise or clear the not-deliverable alarm.
+ */
+void gwd_paths_decided(struct gwd *g, const struct customer_conf *cu);
+bool gwd_customer_deliverable(const struct gwd *g, const struct customer_conf *cu);
+
+/*
+ * Drain or undrain a path: its traffic moves to the customer's other paths
+ * in one route replacement, and the drain is saved to the state directory.
+ * Refuses (-EBUSY, with why in msg) to leave a family of the customer's
+ * prefixes without a usable path, unless force.
+ */
+int gwd_drain(struct gwd *g, const char *customer, const char *path, bool drain,
+	      bool force, char *msg, size_t msg_len);
+
+/* The drains of the state directory onto the running paths; write them back. */
+int gwd_drains_load(struct gwd *g);
+int gwd_drains_save(const struct gwd *g);
 
 /* Replace the link cache with a copy of ks's links; log path links going up or down. */
 void gwd_links_update(struct gwd *g, const struct kstate *ks);

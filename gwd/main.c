@@ -23,9 +23,10 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: gwd [-c FILE] [-d]       run the gateway\n"
-		   "       gwd -n [-v] [-c FILE]     check a config (-v: print it normalized)\n"
+	fprintf(f, "usage: gwd [-c FILE] [-S DIR] [-d]  run the gateway\n"
+		   "       gwd -n [-v] [-c FILE]        check a config (-v: print it normalized)\n"
 		   "  -c FILE  config file (default " GW_DEFAULT_CONF ")\n"
+		   "  -S DIR   state directory: the drains (default " GWD_STATE_DIR ")\n"
 		   "  -d       log debug messages\n");
 }
 
@@ -130,6 +131,8 @@ static int setup(struct gwd *g)
 		log_err("path probes: %s", strerror(-ret));
 		return ret;
 	}
+	/* Unreadable drains are logged; gwd must deliver all the same. */
+	gwd_drains_load(g);
 	/* A failed apply schedules its own retry; the daemon runs on. */
 	gwd_apply(g, "start", NULL);
 	return 0;
@@ -145,21 +148,25 @@ static void teardown(struct gwd *g)
 	kstate_free(&g->links);
 	conf_free(g->conf);
 	free(g->conf_file);
+	free(g->state_dir);
 	sd_event_unref(g->ev);
 }
 
 int main(int argc, char **argv)
 {
-	const char *file = GW_DEFAULT_CONF;
+	const char *file = GW_DEFAULT_CONF, *state_dir = GWD_STATE_DIR;
 	bool check = false, print = false;
 	struct conf_diag d = { 0 };
 	struct gwd g = { 0 };
 	int opt, ret;
 
-	while ((opt = getopt(argc, argv, "c:dnvh")) != -1) {
+	while ((opt = getopt(argc, argv, "c:S:dnvh")) != -1) {
 		switch (opt) {
 		case 'c':
 			file = optarg;
+			break;
+		case 'S':
+			state_dir = optarg;
 			break;
 		case 'd':
 			log_max_level = LOG_DEBUG;
@@ -190,6 +197,12 @@ int main(int argc, char **argv)
 		log_err("%s: %s", file, strerror(errno));
 		return 1;
 	}
+	g.state_dir = strdup(state_dir);
+	if (!g.state_dir) {
+		log_err("out of memory");
+		free(g.conf_file);
+		return 1;
+	}
 	ret = conf_load(g.conf_file, &g.conf, &d);
 	if (ret) {
 		log_err("%s has errors, not starting:", g.conf_file);
@@ -197,6 +210,7 @@ int main(int argc, char **argv)
 			log_err("  %s", d.msg[i]);
 		conf_diag_free(&d);
 		free(g.conf_file);
+		free(g.state_dir);
 		return 1;
 	}
 	g.started = time(NULL);

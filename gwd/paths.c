@@ -63,6 +63,8 @@ const char *gwd_path_state(const struct gwd *g, const struct customer_conf *cu,
 	const struct ks_link *l = kstate_link(&g->links, p->ifname);
 	const struct path_rt *rt = gwd_path_rt(g, cu, p);
 
+	if (rt && rt->drained)
+		return "drained";
 	if (!l)
 		return "missing";
 	if (!l->oper_up)
@@ -76,11 +78,151 @@ int gwd_path_rank(void *arg, const struct customer_conf *cu,
 	const struct gwd *g = arg;
 	const struct path_rt *rt = gwd_path_rt(g, cu, p);
 
+	if (rt && rt->drained)
+		return PATH_DRAINED;
 	if (!link_usable(g, p))
 		return PATH_UNUSABLE;
 	if (!rt || rt->health.state == HEALTH_UP)
 		return PATH_UP;
-	return rt->health.state == HEALTH_DEGRADED ? PATH_DEGRADED : PATH_UNUSABLE;
+	if (rt->health.state == HEALTH_DEGRADED)
+		return PATH_DEGRADED;
+	return rt->carried ? PATH_LAST : PATH_UNUSABLE;
+}
+
+static const char *family_name(int family)
+{
+	return family == AF_INET ? "IPv4" : "IPv6";
+}
+
+/* Whether cu has a prefix of the family: only those families need a path. */
+static bool has_family(const struct customer_conf *cu, int family)
+{
+	for (size_t k = 0; k < cu->n_prefixes; k++)
+		if (cu->prefixes[k].addr.family == family)
+			return true;
+	return false;
+}
+
+static struct customer_rt *customer_rt(const struct gwd *g,
+				       const struct customer_conf *cu)
+{
+	size_t i = (size_t)(cu - g->conf->customers);
+
+	return g->crt && i < g->conf->n_customers ? &g->crt[i] : NULL;
+}
+
+bool gwd_customer_deliverable(const struct gwd *g, const struct customer_conf *cu)
+{
+	const struct customer_rt *c = customer_rt(g, cu);
+
+	return !c || !c->undeliverable;
+}
+
+/* "gre1, gre2" for the log. */
+static void path_names(const struct customer_conf *cu, const size_t *sel, size_t n,
+		       char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t k = 0; k < n && off < len; k++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", k ? ", " : "",
+					cu->paths[sel[k]].name);
+}
+
+void gwd_paths_decided(struct gwd *g, const struct customer_conf *cu)
+{
+	static const int families[] = { AF_INET, AF_INET6 };
+	struct customer_rt *c = customer_rt(g, cu);
+	bool undeliverable = false;
+	char why[256] = "", names[96];
+	size_t off;
+
+	if (!c || !g->rt)
+		return;
+	for (size_t f = 0; f < 2; f++) {
+		size_t sel[KS_MAX_NEXTHOPS], n;
+		int tier;
+
+		if (!has_family(cu, families[f]))
+			continue;
+		n = desired_active_paths(cu, families[f], gwd_path_rank, g, sel, &tier);
+		if (tier >= PATH_DEGRADED) {
+			for (size_t j = 0; j < cu->n_paths; j++) {
+				struct path_rt *rt = (struct path_rt *)gwd_path_rt(g, cu, &cu->paths[j]);
+
+				if (cu->paths[j].peer.family == families[f])
+					rt->carried = false;
+			}
+			for (size_t k = 0; k < n; k++)
+				((struct path_rt *)gwd_path_rt(g, cu, &cu->paths[sel[k]]))->carried = true;
+			continue;
+		}
+		undeliverable = true;
+		path_names(cu, sel, n, names, sizeof(names));
+		off = strlen(why);
+		if (!n)
+			snprintf(why + off, sizeof(why) - off,
+				 "%sno %s path that is not drained: unreachable",
+				 off ? "; " : "", family_name(families[f]));
+		else
+			snprintf(why + off, sizeof(why) - off, "%sno usable %s path; %s via %s",
+				 off ? "; " : "", family_name(families[f]),
+				 tier == PATH_LAST ? "keeping the routes of the last that worked" :
+				 "routing", names);
+	}
+	if (undeliverable && !c->undeliverable)
+		log_err("ALARM customer %s: not deliverable: %s", cu->name, why);
+	else if (!undeliverable && c->undeliverable)
+		log_info("customer %s: deliverable again", cu->name);
+	c->undeliverable = undeliverable;
+}
+
+void gwd_paths_seed(struct gwd *g, const struct kstate *have)
+{
+	uint64_t now;
+
+	if (g->seeded || !g->rt)
+		return;
+	g->seeded = true;
+	sd_event_now(g->ev, CLOCK_MONOTONIC, &now);
+	for (size_t i = 0; i < g->conf->n_customers; i++) {
+		const struct customer_conf *cu = &g->conf->customers[i];
+
+		for (size_t k = 0; k < cu->n_prefixes; k++) {
+			struct ks_route key = { .table = cu->table, .dst = cu->prefixes[k],
+						.metric = GWD_ROUTE_METRIC };
+			size_t r = kstate_find_route(have, &key);
+			uint32_t best = UINT32_MAX;
+
+			if (r == SIZE_MAX)
+				continue;
+			/* The paths the route uses carried the traffic. */
+			for (size_t j = 0; j < cu->n_paths; j++) {
+				struct path_rt *rt = &g->rt[g->rt_base[i] + j];
+
+				for (size_t h = 0; h < have->routes[r].n_nh; h++)
+					if (!strcmp(have->routes[r].nh[h].ifname, cu->paths[j].ifname)) {
+						rt->carried = true;
+						if (cu->paths[j].priority < best)
+							best = cu->paths[j].priority;
+					}
+			}
+			/* Left out although as good: it was not usable then. */
+			for (size_t j = 0; j < cu->n_paths; j++) {
+				struct path_rt *rt = &g->rt[g->rt_base[i] + j];
+
+				if (cu->paths[j].peer.family != cu->prefixes[k].addr.family ||
+				    rt->carried || rt->drained || cu->paths[j].priority > best ||
+				    rt->health.state == HEALTH_DOWN)
+					continue;
+				health_init_down(&rt->health, now,
+						 "not carrying traffic before the start");
+				log_info("customer %s: path %s: starts down: the kernel's routes did not use it before the start",
+					 cu->name, cu->paths[j].name);
+			}
+		}
+	}
 }
 
 static void on_probe(void *arg, bool ok, uint32_t rtt_us)
@@ -112,18 +254,22 @@ static bool same_probe(const struct path_conf *a, const struct path_conf *b)
 
 int gwd_paths_sync(struct gwd *g)
 {
-	size_t n = 0, k = 0, n_old = 0;
+	size_t n = 0, k = 0, n_old = 0, n_cust = g->conf->n_customers;
+	bool drains_gone = false;
 	struct path_rt *rt, *old = g->rt;
+	struct customer_rt *crt;
 	size_t *base;
 	uint64_t now;
 
-	for (size_t i = 0; i < g->conf->n_customers; i++)
+	for (size_t i = 0; i < n_cust; i++)
 		n += g->conf->customers[i].n_paths;
 	rt = calloc(n + 1, sizeof(*rt));
-	base = calloc(g->conf->n_customers + 1, sizeof(*base));
-	if (!rt || !base) {
+	base = calloc(n_cust + 1, sizeof(*base));
+	crt = calloc(n_cust + 1, sizeof(*crt));
+	if (!rt || !base || !crt) {
 		free(rt);
 		free(base);
+		free(crt);
 		/* Never leave state indexed by another config's layout. */
 		gwd_paths_free(g);
 		return -ENOMEM;
@@ -132,22 +278,32 @@ int gwd_paths_sync(struct gwd *g)
 		while (old[n_old].g)
 			n_old++;
 	sd_event_now(g->ev, CLOCK_MONOTONIC, &now);
-	for (size_t i = 0; i < g->conf->n_customers; i++) {
+	for (size_t i = 0; i < n_cust; i++) {
 		const struct customer_conf *cu = &g->conf->customers[i];
 
+		snprintf(crt[i].name, sizeof(crt[i].name), "%s", cu->name);
+		for (size_t m = 0; g->crt && g->crt[m].name[0]; m++)
+			if (!strcmp(g->crt[m].name, cu->name))
+				crt[i] = g->crt[m];
 		base[i] = k;
 		for (size_t j = 0; j < cu->n_paths; j++, k++) {
 			struct path_rt *r = &rt[k], *o = NULL;
 
 			for (size_t m = 0; m < n_old && !o; m++)
-				if (old[m].probe && !strcmp(old[m].customer, cu->name) &&
+				if (!strcmp(old[m].customer, cu->name) &&
 				    !strcmp(old[m].path, cu->paths[j].name))
 					o = &old[m];
 			r->g = g;
 			snprintf(r->customer, sizeof(r->customer), "%s", cu->name);
 			snprintf(r->path, sizeof(r->path), "%s", cu->paths[j].name);
 			r->conf = cu->paths[j];
-			if (o && same_probe(&o->conf, &r->conf)) {
+			/* A drain outlives any change but the path's removal. */
+			if (o) {
+				r->drained = o->drained;
+				r->carried = o->carried;
+				o->drained = false;	/* moved: not a removed path's */
+			}
+			if (o && o->probe && same_probe(&o->conf, &r->conf)) {
 				r->health = o->health;
 				r->probe = o->probe;
 				o->probe = NULL;
@@ -158,18 +314,95 @@ int gwd_paths_sync(struct gwd *g)
 		}
 	}
 	/* Probes of removed or changed paths stop; new ones start. */
-	for (size_t m = 0; m < n_old; m++)
+	for (size_t m = 0; m < n_old; m++) {
 		probe_stop(old[m].probe);
+		if (old[m].drained) {
+			log_info("customer %s: path %s removed; so is its drain",
+				 old[m].customer, old[m].path);
+			drains_gone = true;
+		}
+	}
 	free(old);
 	free(g->rt_base);
+	free(g->crt);
 	g->rt = rt;
 	g->rt_base = base;
+	g->crt = crt;
 	for (k = 0; k < n; k++)
 		if (!rt[k].probe && probe_start(g->ev, &rt[k].conf, (uint16_t)(k + 1),
 					       on_probe, &rt[k], &rt[k].probe) < 0)
 			log_err("customer %s: path %s: cannot start probes", rt[k].customer,
 				rt[k].path);
+	if (drains_gone && gwd_drains_save(g) < 0)
+		log_err("cannot save the drains to %s", g->state_dir);
 	return 0;
+}
+
+static const struct path_conf *find_path(const struct customer_conf *cu,
+					 const char *name)
+{
+	for (size_t j = 0; j < cu->n_paths; j++)
+		if (!strcmp(cu->paths[j].name, name))
+			return &cu->paths[j];
+	return NULL;
+}
+
+/* Whether the family has a usable (up or degraded) path. */
+static bool family_usable(struct gwd *g, const struct customer_conf *cu, int family)
+{
+	size_t sel[KS_MAX_NEXTHOPS];
+	int tier;
+
+	desired_active_paths(cu, family, gwd_path_rank, g, sel, &tier);
+	return tier >= PATH_DEGRADED;
+}
+
+int gwd_drain(struct gwd *g, const char *customer, const char *path, bool drain,
+	      bool force, char *msg, size_t msg_len)
+{
+	const struct customer_conf *cu = conf_customer(g->conf, customer);
+	const struct path_conf *p = cu ? find_path(cu, path) : NULL;
+	struct path_rt *rt = p ? (struct path_rt *)gwd_path_rt(g, cu, p) : NULL;
+	int family, ret;
+	bool before;
+
+	if (!cu) {
+		snprintf(msg, msg_len, "no customer %.64s", customer);
+		return -ENOENT;
+	}
+	if (!rt) {
+		snprintf(msg, msg_len, "customer %s has no path %.64s", cu->name, path);
+		return -ENOENT;
+	}
+	if (rt->drained == drain) {
+		snprintf(msg, msg_len, "customer %s: path %s is %s", cu->name, p->name,
+			 drain ? "already drained" : "not drained");
+		return 0;
+	}
+	family = p->peer.family;
+	before = family_usable(g, cu, family);
+	rt->drained = drain;
+	if (drain && !force && has_family(cu, family) && before &&
+	    !family_usable(g, cu, family)) {
+		rt->drained = false;
+		snprintf(msg, msg_len,
+			 "customer %s: draining %s would leave no usable %s path; not drained (--force drains anyway)",
+			 cu->name, p->name, family_name(family));
+		return -EBUSY;
+	}
+	ret = gwd_drains_save(g);
+	if (ret < 0) {
+		rt->drained = !drain;
+		snprintf(msg, msg_len, "cannot save the drains to %s: %s; nothing changed",
+			 g->state_dir, strerror(-ret));
+		return ret;
+	}
+	log_info("customer %s: path %s: %s by the operator%s", cu->name, p->name,
+		 drain ? "drained" : "undrained", force ? " (forced)" : "");
+	snprintf(msg, msg_len, "customer %s: path %s %s", cu->name, p->name,
+		 drain ? "drained" : "undrained");
+	/* Make before break: one route replacement moves the traffic over. */
+	return gwd_apply_routes(g, cu);
 }
 
 void gwd_paths_free(struct gwd *g)
@@ -178,8 +411,10 @@ void gwd_paths_free(struct gwd *g)
 		probe_stop(g->rt[k].probe);
 	free(g->rt);
 	free(g->rt_base);
+	free(g->crt);
 	g->rt = NULL;
 	g->rt_base = NULL;
+	g->crt = NULL;
 }
 
 static int resync_cb(sd_event_source *s, uint64_t usec, void *arg)

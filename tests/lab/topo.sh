@@ -119,7 +119,7 @@ gwctl() { ip netns exec gw "$GWCTL_BIN" -s "$GWD_SOCK" "$@"; }
 
 # gwd_start [ARGS]: gwd in gw, in the background, until its socket answers.
 gwd_start() {
-	ip netns exec gw "$GWD_BIN" -c "$GWD_CONF" "$@" >>"$GWD_LOG" 2>&1 &
+	ip netns exec gw "$GWD_BIN" -c "$GWD_CONF" -S "$LAB_DIR/state" "$@" >>"$GWD_LOG" 2>&1 &
 	gwd_pid=$!
 	lab_pids+=("$gwd_pid")
 	wait_for 20 gwctl status || { cat "$GWD_LOG" >&2; fail "gwd did not start"; }
