@@ -21,6 +21,7 @@ void health_init_down(struct health *h, uint64_t now_us, const char *reason)
 {
 	health_init(h, now_us);
 	h->state = HEALTH_DOWN;
+	h->seeded = true;
 	snprintf(h->reason, sizeof(h->reason), "%s", reason);
 }
 
@@ -93,10 +94,15 @@ static bool change(struct health *h, enum health_state to, uint64_t now_us)
 static bool rise(struct health *h, const struct probe_conf *pc, const char *what,
 		 uint64_t now_us)
 {
+	bool judge = h->seeded && pc->kind == PROBE_ICMP &&
+		     (pc->degraded_loss_pct || pc->degraded_rtt_ms);
+
 	if (h->ok_run < pc->rise || now_us < h->hold_until_us)
 		return false;
-	snprintf(h->reason, sizeof(h->reason), "%u %s", h->ok_run, what);
-	return change(h, HEALTH_UP, now_us);
+	h->seeded = false;
+	snprintf(h->reason, sizeof(h->reason), "%u %s%s", h->ok_run, what,
+		 judge ? "; loss and RTT not judged yet since the start" : "");
+	return change(h, judge ? HEALTH_DEGRADED : HEALTH_UP, now_us);
 }
 
 /* Why an up path is degraded, or NULL: judged on a window at least half full. */
@@ -124,7 +130,7 @@ static const char *recovered(struct health *h, const struct probe_conf *pc)
 {
 	uint32_t loss = health_loss_permille(h), threshold = pc->degraded_loss_pct * 10;
 
-	if (threshold && loss * 2 >= threshold)
+	if (h->filled * 2 < window_len(pc) || (threshold && loss * 2 >= threshold))
 		return NULL;
 	if (pc->degraded_rtt_ms && h->srtt_us * 5 >= pc->degraded_rtt_ms * 4000)
 		return NULL;

@@ -48,14 +48,17 @@ struct health {
 	uint32_t head, filled, lost;
 	uint32_t rtt_us;		/* last answer's round trip */
 	uint32_t srtt_us;		/* smoothed: 1/16 of each new answer */
+	bool seeded;			/* started down by health_init_down() */
 	char reason[96];		/* why the last transition happened */
 };
 
 void health_init(struct health *h, uint64_t now_us);
 /*
- * Start down instead, for a path that must first prove itself (rise
- * answers), e.g. one the kernel's routes show was not in use before a
- * restart.  Not counted as a transition.
+ * Start down instead, for a path that must first prove itself, e.g. one the
+ * kernel's routes show was not in use before a restart: it may have been
+ * down or degraded.  After rise answers it is degraded until its loss and
+ * RTT were judged over a window at least half full (up at once when both
+ * thresholds are off, and for BFD).  Not counted as a transition.
  */
 void health_init_down(struct health *h, uint64_t now_us, const char *reason);
 /*

@@ -182,7 +182,11 @@ static void test_degraded_by_rtt(void **state)
 
 static void test_starts_down_when_seeded(void **state)
 {
+	struct probe_conf off = pc;
+	struct health h;
+	uint64_t now = 0;
 	struct run r;
+	int i;
 
 	start(&r);
 	health_init_down(&r.h, r.now, "not in use before the restart");
@@ -190,9 +194,26 @@ static void test_starts_down_when_seeded(void **state)
 	assert_int_equal(r.h.transitions, 0);
 	feed(&r, "oo");
 	assert_int_equal(r.h.state, HEALTH_DOWN);
+	/* Answering, but its loss is not known yet: degraded, then up. */
 	feed(&r, "o");
+	assert_int_equal(r.h.state, HEALTH_DEGRADED);
+	for (i = 0; i < 100 && r.h.state == HEALTH_DEGRADED; i++)
+		feed(&r, "o");
 	assert_int_equal(r.h.state, HEALTH_UP);
-	assert_int_equal(r.h.transitions, 1);
+	assert_in_range(i, 40, 50);	/* half of the 10 s window */
+	/* Still lossy after the restart: stays degraded. */
+	start(&r);
+	health_init_down(&r.h, r.now, "not in use before the restart");
+	for (i = 0; i < 20; i++)
+		feed(&r, "oooooooxoo");
+	assert_int_equal(r.h.state, HEALTH_DEGRADED);
+	/* Without thresholds there is nothing to judge: up after rise. */
+	off.degraded_loss_pct = 0;
+	health_init_down(&h, now, "x");
+	for (i = 0; i < 3; i++)
+		health_record(&h, &off, true, 1000, now += 100000);
+	assert_int_equal(h.state, HEALTH_UP);
+	assert_int_equal(h.transitions, 1);
 }
 
 static void test_bfd_session(void **state)
