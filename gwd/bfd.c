@@ -17,6 +17,7 @@
 #define SRC_PORT_MIN	49152	/* §4: the source port range, to 65535 */
 #define SRC_PORT_TRIES	64
 #define HOP_LIMIT	255	/* §5: sent with, and only accepted with */
+#define DSCP_CS6	0xc0	/* the TOS / traffic class byte */
 
 struct bfd {
 	sd_event *ev;
@@ -70,10 +71,11 @@ static uint64_t random64(void)
 	/* Kernels before 5.6 lack GRND_INSECURE. */
 	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) == sizeof(r))
 		return r;
+	/* Early at boot there: the clock, and a counter for calls within a tick. */
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	fallback += (uint64_t)ts.tv_nsec * 0x9e3779b97f4a7c15ull ^ (uint64_t)getpid() << 32 ^
-		    (uint64_t)ts.tv_sec;
-	return fallback;
+	fallback += 0x9e3779b97f4a7c15ull;
+	return fallback ^ ((uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec) *
+			  0xbf58476d1ce4e5b9ull;
 }
 
 static uint16_t random_port(void)
@@ -81,7 +83,7 @@ static uint16_t random_port(void)
 	return (uint16_t)(SRC_PORT_MIN + random64() % (65536 - SRC_PORT_MIN));
 }
 
-/* Nonzero and unique among this process's sessions (they share no socket, but the logs do). */
+/* RFC 5880 §6.3: nonzero and unique within the system (gwd is its BFD speaker). */
 static uint32_t new_discr(void)
 {
 	for (;;) {
@@ -173,6 +175,13 @@ static int open_tx(struct bfd *b, int *fdp)
 	ret = is_v6(p) ? set_int(fd, SOL_IPV6, IPV6_UNICAST_HOPS, HOP_LIMIT)
 		       : set_int(fd, SOL_IP, IP_TTL, HOP_LIMIT);
 	/*
+	 * Network control (CS6), as routers mark BFD: a return path loaded
+	 * with clean traffic must not lose its liveness packets first.
+	 */
+	if (!ret)
+		ret = is_v6(p) ? set_int(fd, SOL_IPV6, IPV6_TCLASS, DSCP_CS6)
+			       : set_int(fd, SOL_IP, IP_TOS, DSCP_CS6);
+	/*
 	 * Nothing is read from this socket: what others send to its port
 	 * should cost little memory until it overflows and is dropped.
 	 */
@@ -247,21 +256,29 @@ static bool from_peer(const struct bfd *b, const union sa *from)
 	return !memcmp(&from->v6.sin6_addr, &peer->v6, sizeof(peer->v6));
 }
 
+/* To the session (*ret: what it said), or why not. */
+static const char *take_packet(struct bfd *b, struct msghdr *m, size_t len, uint64_t now,
+			       int *ret)
+{
+	struct bfd_packet pkt;
+	const char *why;
+
+	if (!from_peer(b, m->msg_name))
+		return "not from the peer";
+	if (received_hop_limit(m) != HOP_LIMIT)
+		return "hop limit not 255";
+	if (bfd_packet_decode(m->msg_iov->iov_base, len, &pkt, &why) < 0)
+		return why;
+	*ret = bfd_session_rx(&b->s, &pkt, now);
+	return *ret < 0 ? "your discriminator not ours" : NULL;
+}
+
 /* One received datagram: to the session, or dropped and counted. */
 static void on_packet(struct bfd *b, struct msghdr *m, size_t len, uint64_t now)
 {
-	struct bfd_packet pkt;
-	const char *why = NULL;
 	int ret = 0;
+	const char *why = take_packet(b, m, len, now, &ret);
 
-	if (!from_peer(b, m->msg_name))
-		why = "not from the peer";
-	else if (received_hop_limit(m) != HOP_LIMIT)
-		why = "hop limit not 255";
-	else if (bfd_packet_decode(m->msg_iov->iov_base, len, &pkt, &why) < 0)
-		;
-	else if ((ret = bfd_session_rx(&b->s, &pkt, now)) < 0)
-		why = "your discriminator not ours";
 	if (why) {
 		b->rx_invalid++;
 		log_debug("bfd %s: packet dropped: %s", b->path.ifname, why);
@@ -347,6 +364,7 @@ static void transmit(struct bfd *b, uint64_t now)
 	struct bfd_packet pkt;
 	union sa to;
 	socklen_t len = make_sa(&to, &b->path.peer, BFD_PORT);
+	int err;
 
 	bfd_session_tx(&b->s, now, &pkt);
 	if (b->tx_fd < 0)
@@ -356,13 +374,14 @@ static void transmit(struct bfd *b, uint64_t now)
 		b->tx_packets++;
 		return;
 	}
-	log_debug("bfd %s: send: %s", b->path.ifname, strerror(errno));
+	err = errno;
+	log_debug("bfd %s: send: %s", b->path.ifname, strerror(err));
 	/*
 	 * The link was deleted (and maybe made again): the sockets are bound
-	 * to its old index, which IPv6 may report as unreachable rather than
+	 * to its old index, which IPv6 reports as unreachable rather than
 	 * ENODEV.  Bind to the link under that name at the next packet.
 	 */
-	if (errno == ENODEV || errno == ENXIO || link_changed(b))
+	if (err == ENODEV || err == ENXIO || link_changed(b))
 		close_sockets(b);
 }
 
@@ -411,10 +430,14 @@ static void destroy(struct bfd *b)
 int bfd_start(sd_event *ev, const struct path_conf *p, bfd_cb cb, void *arg,
 	      struct bfd **out)
 {
-	struct bfd *b = calloc(1, sizeof(*b));
+	struct bfd *b;
 	uint64_t now;
 	int ret;
 
+	if ((p->address.addr.family != AF_INET && p->address.addr.family != AF_INET6) ||
+	    p->peer.family != p->address.addr.family)
+		return -EINVAL;
+	b = calloc(1, sizeof(*b));
 	if (!b)
 		return -ENOMEM;
 	b->ev = ev;

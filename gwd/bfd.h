@@ -27,17 +27,19 @@ struct bfd;
  * session is Up, for every valid control packet received (the caller counts
  * these for its own hysteresis).  reason: a short human text for logs, e.g.
  * "session up", "control detection time expired", "neighbor signaled down",
- * "peer admin down"; never NULL.  The callback must not bfd_stop() the
- * session it is called for.
+ * "peer admin down"; never NULL.  ("control packet" for a packet that
+ * changed nothing.)  The callback must not bfd_stop() the session it is
+ * called for.
  */
 typedef void (*bfd_cb)(void *arg, bool up, const char *reason);
 
 /*
- * Start a session for p (ifname, address, peer; probe.interval_ms, min_rx_ms,
- * fail): Down, first packet at once.  *out is the caller's until
- * bfd_stop().  A missing link is no error (see above); -EINVAL for probe
- * values out of range, -errno when the sockets cannot be made for another
- * reason (-EADDRINUSE: a session on that link already).
+ * Start a session for p (ifname, address, peer; probe.interval_ms,
+ * min_rx_ms, fail): Down, first packet at once.  *out is the caller's
+ * until bfd_stop().  A missing link is no error (see above).  -EINVAL for
+ * probe values out of range or addresses of different families; -errno
+ * when the sockets cannot be made for another reason (-EADDRINUSE: a
+ * session on that link and address already).
  */
 int bfd_start(sd_event *ev, const struct path_conf *p, bfd_cb cb, void *arg,
 	      struct bfd **out);

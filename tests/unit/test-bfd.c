@@ -911,6 +911,8 @@ static void test_io_loopback(void **state)
 	wa.calls = 0;
 	while (wa.calls < 5)
 		assert_true(sd_event_run(ev, 1000000) >= 0);
+	assert_true(wa.up);
+	assert_string_equal(wa.reason, "control packet");
 	bfd_get_status(a, &sa);
 	bfd_get_status(b, &sb);
 	assert_string_equal(sa.state, "up");
@@ -946,6 +948,22 @@ static void test_io_same_link_refused(void **state)
 	assert_int_equal(bfd_start(ev, &p, on_change, &w, &a), 0);
 	assert_int_equal(bfd_start(ev, &p, on_change, &w, &b), -EADDRINUSE);
 	bfd_stop(a, false);
+	sd_event_unref(ev);
+}
+
+static void test_io_bad_paths(void **state)
+{
+	struct path_conf p = lo_path("127.0.0.6/8", "::1");
+	struct watch w = { 0 };
+	struct bfd *b = NULL;
+	sd_event *ev;
+
+	assert_int_equal(sd_event_new(&ev), 0);
+	assert_int_equal(bfd_start(ev, &p, on_change, &w, &b), -EINVAL);
+	p = lo_path("127.0.0.6/8", "127.0.0.7");
+	p.probe.fail = 0;
+	assert_int_equal(bfd_start(ev, &p, on_change, &w, &b), -EINVAL);
+	assert_null(b);
 	sd_event_unref(ev);
 }
 
@@ -1001,6 +1019,7 @@ int main(void)
 		cmocka_unit_test(test_two_sessions),
 		cmocka_unit_test(test_io_loopback),
 		cmocka_unit_test(test_io_same_link_refused),
+		cmocka_unit_test(test_io_bad_paths),
 		cmocka_unit_test(test_io_missing_link),
 	};
 
