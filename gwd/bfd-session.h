@@ -15,9 +15,10 @@
  *   down ── peer init ──────────────────────────▶ up
  *   init/up ── peer admin-down, detection time ──▶ down;  up ── peer down ──▶ down
  *
- * While not Up, packets go at most once a second (§6.8.3); once Up, at the
- * configured rate, announced with a Poll Sequence.  A new state and a
- * Final go out at once, outside the schedule.
+ * While not Up, the DesiredMinTx announced and used is at least 1 s
+ * (§6.8.3): a packet every 0.75..1 s after jitter.  Once Up, the configured
+ * rate, announced with a Poll Sequence.  A new state and a Final go out at
+ * once, outside the schedule.
  */
 #ifndef GWD_BFD_SESSION_H
 #define GWD_BFD_SESSION_H
