@@ -257,7 +257,8 @@ int probe_start(sd_event *ev, const struct path_conf *p, uint16_t ident,
 	sd_event_now(ev, CLOCK_MONOTONIC, &now);
 	/* Timers of many paths started together spread over one interval. */
 	now += (uint64_t)ident * 7919 % (p->probe.interval_ms * 1000ull);
-	ret = sd_event_add_time(ev, &pr->timer, CLOCK_MONOTONIC, now, 0, on_timer, pr);
+	/* Accuracy 1 us: 0 would mean sd-event's default of 250 ms of slack. */
+	ret = sd_event_add_time(ev, &pr->timer, CLOCK_MONOTONIC, now, 1, on_timer, pr);
 	if (ret < 0) {
 		free(pr);
 		return ret;
