@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gwd/bfd.h"
 #include "gwd/ctl.h"
 #include "gwd/desired.h"
 #include "gwd/gwd.h"
@@ -140,6 +141,28 @@ static int cmd_customers(void *ctx, int argc, const char *const *argv,
 	return 0;
 }
 
+/* The BFD session's state and negotiated timers, or NULL. */
+static json_object *bfd_json(const struct path_rt *rt)
+{
+	struct bfd_status st;
+	json_object *o;
+
+	if (!watch_bfd_status(rt, &st))
+		return NULL;
+	o = json_object_new_object();
+	add_str(o, "state", st.state);
+	add_str(o, "remote_state", st.remote_state);
+	add_str(o, "diag", st.diag);
+	add_int(o, "local_discr", st.local_discr);
+	add_int(o, "remote_discr", st.remote_discr);
+	add_int(o, "tx_interval_ms", st.tx_interval_us / 1000);
+	add_int(o, "detect_time_ms", st.detect_time_us / 1000);
+	add_int(o, "rx_packets", (int64_t)st.rx_packets);
+	add_int(o, "tx_packets", (int64_t)st.tx_packets);
+	add_int(o, "rx_invalid", (int64_t)st.rx_invalid);
+	return o;
+}
+
 static json_object *path_json(struct gwd *g, const struct customer_conf *cu,
 			      size_t i)
 {
@@ -172,6 +195,10 @@ static json_object *path_json(struct gwd *g, const struct customer_conf *cu,
 		add_int(o, "since_s", (int64_t)((now - h->last_change_us) / 1000000));
 		if (h->reason[0])
 			add_str(o, "reason", h->reason);
+		add_str(o, "health", health_state_name(h->state));
+		add_str(o, "probe", p->probe.kind == PROBE_BFD ? "bfd" : "icmp");
+		if (p->probe.kind == PROBE_BFD)
+			json_object_object_add(o, "bfd", bfd_json(rt));
 	}
 	json_object_object_add(o, "active", json_object_new_boolean(path_active(g, cu, i)));
 	add_int(o, "priority", p->priority);

@@ -44,7 +44,10 @@ struct path_rt {
 	char path[GW_PATH_NAME_MAX];
 	struct path_conf conf;		/* as probed: a change restarts the probe */
 	struct health health;
-	struct probe *probe;
+	struct probe *probe;		/* icmp: the probes; or */
+	struct bfd *bfd;		/* bfd: the session */
+	sd_event_source *grace;		/* bfd: until the session first comes up */
+	bool bfd_was_up;		/* since the session started */
 	bool drained;			/* by the operator: carries no traffic */
 	bool carried;			/* chosen the last time a path of its
 					 * family was usable: kept if none is */
@@ -111,6 +114,18 @@ int gwd_path_rank(void *g, const struct customer_conf *cu,
 const struct path_rt *gwd_path_rt(const struct gwd *g,
 				  const struct customer_conf *cu,
 				  const struct path_conf *p);
+/*
+ * Watching a path (watch.c): its probes or BFD session, by its probe kind,
+ * feeding rt->health.  watch_move() hands a running watch to the rt that
+ * replaces from at a reload; removed: the path is gone (BFD tells the peer).
+ */
+struct bfd_status;
+int watch_start(struct path_rt *rt, uint16_t ident);
+bool watch_running(const struct path_rt *rt);
+void watch_move(struct path_rt *to, struct path_rt *from);
+void watch_stop(struct path_rt *rt, bool removed);
+bool watch_bfd_status(const struct path_rt *rt, struct bfd_status *st);
+
 /* Match run-time path state to the running config: keep, start, stop probes. */
 int gwd_paths_sync(struct gwd *g);
 void gwd_paths_free(struct gwd *g);

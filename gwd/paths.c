@@ -16,7 +16,6 @@
 #include "gwd/desired.h"
 #include "gwd/gwd.h"
 #include "gwd/log.h"
-#include "gwd/probe.h"
 #include "netlink/msg.h"
 
 #define RESYNC_DELAY_US	20000
@@ -225,26 +224,6 @@ void gwd_paths_seed(struct gwd *g, const struct kstate *have)
 	}
 }
 
-static void on_probe(void *arg, bool ok, uint32_t rtt_us)
-{
-	struct path_rt *rt = arg;
-	struct gwd *g = rt->g;
-	enum health_state was = rt->health.state;
-	const struct customer_conf *cu;
-	uint64_t now;
-
-	sd_event_now(g->ev, CLOCK_MONOTONIC, &now);
-	if (!health_record(&rt->health, &rt->conf.probe, ok, rtt_us, now))
-		return;
-	log_info("customer %s: path %s: %s -> %s (%s)", rt->customer, rt->path,
-		 health_state_name(was), health_state_name(rt->health.state),
-		 rt->health.reason);
-	/* The decision reaches the kernel now: one batch of route changes. */
-	cu = conf_customer(g->conf, rt->customer);
-	if (cu)
-		gwd_apply_routes(g, cu);
-}
-
 /* The probe depends on these; anything else may change under a running probe. */
 static bool same_probe(const struct path_conf *a, const struct path_conf *b)
 {
@@ -303,11 +282,9 @@ int gwd_paths_sync(struct gwd *g)
 				r->carried = o->carried;
 				o->drained = false;	/* moved: not a removed path's */
 			}
-			if (o && o->probe && same_probe(&o->conf, &r->conf)) {
+			if (o && watch_running(o) && same_probe(&o->conf, &r->conf)) {
 				r->health = o->health;
-				r->probe = o->probe;
-				o->probe = NULL;
-				probe_set_arg(r->probe, r);
+				watch_move(r, o);
 			} else {
 				health_init(&r->health, now);
 			}
@@ -315,7 +292,7 @@ int gwd_paths_sync(struct gwd *g)
 	}
 	/* Probes of removed or changed paths stop; new ones start. */
 	for (size_t m = 0; m < n_old; m++) {
-		probe_stop(old[m].probe);
+		watch_stop(&old[m], true);
 		if (old[m].drained) {
 			log_info("customer %s: path %s removed; so is its drain",
 				 old[m].customer, old[m].path);
@@ -328,11 +305,14 @@ int gwd_paths_sync(struct gwd *g)
 	g->rt = rt;
 	g->rt_base = base;
 	g->crt = crt;
-	for (k = 0; k < n; k++)
-		if (!rt[k].probe && probe_start(g->ev, &rt[k].conf, (uint16_t)(k + 1),
-					       on_probe, &rt[k], &rt[k].probe) < 0)
-			log_err("customer %s: path %s: cannot start probes", rt[k].customer,
-				rt[k].path);
+	for (k = 0; k < n; k++) {
+		int ret = watch_running(&rt[k]) ? 0 : watch_start(&rt[k], (uint16_t)(k + 1));
+
+		if (ret < 0)
+			log_err("customer %s: path %s: cannot start its %s: %s", rt[k].customer,
+				rt[k].path, rt[k].conf.probe.kind == PROBE_BFD ? "BFD session" :
+				"probes", strerror(-ret));
+	}
 	if (drains_gone && gwd_drains_save(g) < 0)
 		log_err("cannot save the drains to %s", g->state_dir);
 	return 0;
@@ -408,7 +388,7 @@ int gwd_drain(struct gwd *g, const char *customer, const char *path, bool drain,
 void gwd_paths_free(struct gwd *g)
 {
 	for (size_t k = 0; g->rt && g->rt[k].g; k++)
-		probe_stop(g->rt[k].probe);
+		watch_stop(&g->rt[k], false);
 	free(g->rt);
 	free(g->rt_base);
 	free(g->crt);
@@ -457,7 +437,8 @@ void gwd_schedule_apply(struct gwd *g)
 	sd_event_now(g->ev, CLOCK_MONOTONIC, &now);
 	at = now + g->resync_delay_us;
 	if (!g->resync) {
-		if (sd_event_add_time(g->ev, &g->resync, CLOCK_MONOTONIC, at, 0,
+		/* 1 ms of slack, not sd-event's default 250 ms (accuracy 0). */
+		if (sd_event_add_time(g->ev, &g->resync, CLOCK_MONOTONIC, at, 1000,
 				      resync_cb, g) < 0)
 			log_err("cannot schedule a re-apply");
 		return;
