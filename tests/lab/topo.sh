@@ -195,3 +195,55 @@ grep_q() { grep "$@" >/dev/null; }
 
 # json EXPR: evaluate a Python expression on the JSON read from stdin (as j).
 json() { python3 -c "import json,sys; j=json.load(sys.stdin); print($1)"; }
+
+# path_show CUSTOMER PATH EXPR: a Python expression on that path's entry in
+# `gwctl -j show paths` (as p), e.g. p["state"].
+path_show() {
+	gwctl -j show paths | python3 -c "import json,sys
+p = [p for p in json.load(sys.stdin) if p['customer'] == '$1' and p['path'] == '$2'][0]
+print($3)"
+}
+
+# udp_bound NS PORT: a UDP socket in NS is bound to PORT.
+udp_bound() { [ -n "$(ip netns exec "$1" ss -Hlun "sport = :$2")" ]; }
+
+# stream_gap CMD...: a 1000 pps sequence-numbered UDP stream from inet to
+# custA's server for 5 s, CMD run 2 s into it (the disturbance).  Sets gap_ms,
+# the longest silence between two arrivals (the outage CMD caused), lost and
+# sent, in datagrams.  Fails if the stream's last 100 ms never arrived: then
+# traffic did not come back after CMD, whatever the gap says.
+stream_gap() {
+	local stream=$PWD/tests/lab/udpstream.py rx_pid tx_pid last
+	ip netns exec custA python3 "$stream" recv "$SERVER_A" 9000 7 "$LAB_DIR/rx" &
+	rx_pid=$!
+	lab_pids+=("$rx_pid")
+	wait_for 5 udp_bound custA 9000 || fail "the stream's receiver did not start"
+	ip netns exec inet python3 "$stream" send "$SERVER_A" 9000 1000 5 >"$LAB_DIR/sent" &
+	tx_pid=$!
+	lab_pids+=("$tx_pid")
+	sleep 2
+	"$@"
+	wait "$tx_pid"
+	wait "$rx_pid" || true
+	sent=$(cat "$LAB_DIR/sent")
+	read -r gap_ms lost last < <(awk -v sent="$sent" '
+		NR > 1 && $2 - t > gap { gap = $2 - t }
+		{ t = $2; n++; if ($1 > last) last = $1 }
+		END { printf "%d %d %d\n", gap * 1000, sent - n, last }' "$LAB_DIR/rx")
+	((last >= sent - 100)) || fail "the stream stopped: last datagram $last of $sent"
+}
+
+# gre1_blackhole add|delete: custA's uplink silently drops IPv4 GRE both
+# ways, its link up: custA's gre1 path dies without a link event anywhere.
+gre1_blackhole() {
+	if [[ $1 == add ]]; then
+		ip netns exec custA nft -f - <<'NFT'
+table netdev blackhole {
+	chain in { type filter hook ingress device wan priority 0; ip protocol gre drop; }
+	chain out { type filter hook egress device wan priority 0; ip protocol gre drop; }
+}
+NFT
+	else
+		ip netns exec custA nft delete table netdev blackhole
+	fi
+}
