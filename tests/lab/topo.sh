@@ -247,3 +247,7 @@ NFT
 		ip netns exec custA nft delete table netdev blackhole
 	fi
 }
+
+# route_a: custa's IPv4 prefix route in gw; on_path PATH: it goes via PATH.
+route_a() { ip -n gw route show table 1017 203.0.113.0/24; }
+on_path() { route_a | grep_q "via .* dev gw17-$1"; }

@@ -6,8 +6,6 @@
 . "${BASH_SOURCE%/*}/../lib.sh"
 . "${BASH_SOURCE%/*}/../topo.sh"
 
-route_a() { ip -n gw route show table 1017 203.0.113.0/24; }
-on_path() { route_a | grep_q "via .* dev gw17-$1"; }
 deliverable() { gwctl -j show customers | json '[c["deliverable"] for c in j if c["customer"] == "custa"][0]'; }
 
 topo_build

@@ -6,9 +6,6 @@
 . "${BASH_SOURCE%/*}/../lib.sh"
 . "${BASH_SOURCE%/*}/../topo.sh"
 
-route_a() { ip -n gw route show table 1017 203.0.113.0/24; }
-on_path() { route_a | grep_q "via .* dev gw17-$1"; }
-
 topo_build
 topo_config
 gwd_start

@@ -8,8 +8,6 @@
 . "${BASH_SOURCE%/*}/../topo.sh"
 . "${BASH_SOURCE%/*}/../frr.sh"
 
-route_a() { ip -n gw route show table 1017 203.0.113.0/24; }
-on_path() { route_a | grep_q "via .* dev gw17-$1"; }
 bfd() { path_show custa gre1 "p['bfd']$1"; }
 bfd_up() { [ "$(bfd '["state"]')" = up ]; }
 gre1_left() { ! route_a | grep_q gw17-gre1; }
