@@ -214,16 +214,20 @@ udp_bound() { [ -n "$(ip netns exec "$1" ss -Hlun "sport = :$2")" ]; }
 # traffic did not come back after CMD, whatever the gap says.
 stream_gap() {
 	local stream=$PWD/tests/lab/udpstream.py rx_pid tx_pid last
-	ip netns exec custA python3 "$stream" recv "$SERVER_A" 9000 7 "$LAB_DIR/rx" &
+	# Stopped once the sender is done: a fixed time is too short when an
+	# emulated, loaded machine delays the sender's start.
+	ip netns exec custA python3 "$stream" recv "$SERVER_A" 9000 60 "$LAB_DIR/rx" &
 	rx_pid=$!
 	lab_pids+=("$rx_pid")
-	wait_for 5 udp_bound custA 9000 || fail "the stream's receiver did not start"
+	wait_for 10 udp_bound custA 9000 || fail "the stream's receiver did not start"
 	ip netns exec inet python3 "$stream" send "$SERVER_A" 9000 1000 5 >"$LAB_DIR/sent" &
 	tx_pid=$!
 	lab_pids+=("$tx_pid")
 	sleep 2
 	"$@"
 	wait "$tx_pid"
+	sleep 0.5	# the last datagrams' way to custA
+	kill "$rx_pid"
 	wait "$rx_pid" || true
 	sent=$(cat "$LAB_DIR/sent")
 	read -r gap_ms lost last < <(awk -v sent="$sent" '

@@ -3,9 +3,11 @@
 
   udpstream.py send ADDR PORT PPS SECONDS      one datagram per 1/PPS s
   udpstream.py recv ADDR PORT SECONDS OUTFILE  writes "seq arrival_s" lines
+                                               until SECONDS or SIGTERM
 
 The largest gap between consecutive arrivals is the outage a failover caused.
 """
+import signal
 import socket
 import struct
 import sys
@@ -33,6 +35,8 @@ def recv(addr, port, seconds, out):
     s = socket.socket(fam, socket.SOCK_DGRAM)
     s.bind((addr, port))
     s.settimeout(0.2)
+    # Stopped when the sender is done: leave through the with, which flushes.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     end = time.monotonic() + seconds
     with open(out, "w") as f:
         while time.monotonic() < end:
