@@ -237,18 +237,18 @@ stream_gap() {
 	((last >= sent - 100)) || fail "the stream stopped: last datagram $last of $sent"
 }
 
-# gre1_blackhole add|delete: custA's uplink silently drops IPv4 GRE both
-# ways, its link up: custA's gre1 path dies without a link event anywhere.
+# gre1_blackhole add|delete: custA drops its IPv4 GRE both ways (nft input
+# and output), every link up: custA's gre1 dies without a link event anywhere.
 gre1_blackhole() {
 	if [[ $1 == add ]]; then
 		ip netns exec custA nft -f - <<'NFT'
-table netdev blackhole {
-	chain in { type filter hook ingress device wan priority 0; ip protocol gre drop; }
-	chain out { type filter hook egress device wan priority 0; ip protocol gre drop; }
+table inet blackhole {
+	chain in { type filter hook input priority 0; ip protocol gre drop; }
+	chain out { type filter hook output priority 0; ip protocol gre drop; }
 }
 NFT
 	else
-		ip netns exec custA nft delete table netdev blackhole
+		ip netns exec custA nft delete table inet blackhole
 	fi
 }
 

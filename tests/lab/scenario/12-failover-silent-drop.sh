@@ -1,6 +1,6 @@
 #!/bin/bash
-# The primary path dies silently during a 1000 pps UDP stream: custA's uplink
-# drops its GRE both ways while every link stays up, so nothing but the
+# The primary path dies silently during a 1000 pps UDP stream: custA drops
+# its GRE both ways (nft) while every link stays up, so nothing but the
 # probes can tell.  Traffic moves to the backup (bcix) within a second; the
 # 400 ms target (100 ms x 3 + one interval) is the benchmark's
 # (tests/bench/failover.sh), for the reasons 11 gives.
