@@ -5,11 +5,14 @@
 # series (default 7).  Prints each trial, the median and the max, and the
 # target: interval x fail + one interval.  Series: ICMP probes at 100 ms x 3
 # with the primary taken down by the customer (its tunnel link goes down),
-# and dying silently (custA drops its GRE, every link stays up).
+# and dying silently (custA drops its GRE, every link stays up); BFD at
+# 50 ms x 3 against FRR's bfdd in custA (FRR's own fast profile detects in
+# 150 ms), link down.
 # Needs GRE/VRF/VLAN: run it as `tests/lab/run tests/bench/failover.sh [TRIALS]`.
 # Under the VM tier's software emulation single trials vary: read the median.
 . "${BASH_SOURCE%/*}/../lab/lib.sh"
 . "${BASH_SOURCE%/*}/../lab/topo.sh"
+. "${BASH_SOURCE%/*}/../lab/frr.sh"
 
 trials=${1:-7}
 
@@ -17,6 +20,9 @@ link_down() { ip -n custA link set gre-gw down; }
 link_up() { ip -n custA link set gre-gw up; }
 silent_drop() { gre1_blackhole add; }
 silent_end() { gre1_blackhole delete; }
+# gre1's BFD session is up, if it has one: a trial must not start in the
+# seconds a new session takes to come up.
+gre1_watched() { [ "$(path_show custa gre1 'p.get("bfd", {"state": "up"})["state"]')" = up ]; }
 
 # series NAME PROBE BREAK REPAIR: TRIALS failovers with PROBE (JSON, on
 # custA's gre1 over the lab's defaults; the other paths keep those), BREAK
@@ -40,6 +46,7 @@ PY
 	for ((i = 1; i <= trials; i++)); do
 		gwd_start
 		wait_for 10 on_path gre1 || fail "trial $i: traffic is not on gre1"
+		wait_for 10 gre1_watched || fail "trial $i: gre1's BFD session is not up"
 		stream_gap "$break"
 		on_path bcix || fail "trial $i: traffic did not move to bcix"
 		gwd_stop TERM
@@ -58,5 +65,8 @@ topo_build
 icmp='{ "kind": "icmp", "interval_ms": 100, "fail": 3, "rise": 3 }'
 series "ICMP 100 ms x 3, link down" "$icmp" link_down link_up
 series "ICMP 100 ms x 3, silent drop" "$icmp" silent_drop silent_end
+frr_bfd_start custA 10.17.1.1 10.17.1.2 gre-gw 50 50 3
+bfd='{ "kind": "bfd", "interval_ms": 50, "fail": 3, "rise": 3 }'
+series "BFD 50 ms x 3, link down" "$bfd" link_down link_up
 echo
 cat "$LAB_DIR/summary"
