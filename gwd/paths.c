@@ -379,10 +379,14 @@ int gwd_drain(struct gwd *g, const char *customer, const char *path, bool drain,
 	}
 	log_info("customer %s: path %s: %s by the operator%s", cu->name, p->name,
 		 drain ? "drained" : "undrained", force ? " (forced)" : "");
-	snprintf(msg, msg_len, "customer %s: path %s %s", cu->name, p->name,
-		 drain ? "drained" : "undrained");
 	/* Make before break: one route replacement moves the traffic over. */
-	return gwd_apply_routes(g, cu);
+	ret = gwd_apply_routes(g, cu);
+	/* Done all the same: the full apply that follows retries the routes. */
+	snprintf(msg, msg_len, "customer %s: path %s %s%s%s%s", cu->name, p->name,
+		 drain ? "drained" : "undrained",
+		 ret < 0 ? "; the route change failed (" : "",
+		 ret < 0 ? strerror(-ret) : "", ret < 0 ? "), retrying" : "");
+	return 0;
 }
 
 void gwd_paths_free(struct gwd *g)
