@@ -16,8 +16,9 @@ endif
 
 CONF_SRC  := $(wildcard conf/*.c)
 NL_SRC    := $(wildcard netlink/*.c)
+IPSEC_SRC := $(wildcard ipsec/*.c)
 GWD_SRC   := $(filter-out gwd/gwctl.c gwd/main.c,$(wildcard gwd/*.c))
-LIB_OBJ   := $(CONF_SRC:.c=.o) $(NL_SRC:.c=.o)
+LIB_OBJ   := $(CONF_SRC:.c=.o) $(NL_SRC:.c=.o) $(IPSEC_SRC:.c=.o)
 GWD_OBJ   := $(GWD_SRC:.c=.o)
 
 UNIT_SRC  := $(wildcard tests/unit/test-*.c)
