@@ -77,7 +77,7 @@ out:
 int gwd_drains_load(struct gwd *g)
 {
 	struct json_object *root = NULL;
-	char *file = drains_path(g), *text = NULL;
+	char *file = drains_path(g), *text = NULL, *bad = NULL;
 	size_t n;
 	int ret;
 
@@ -90,13 +90,13 @@ int gwd_drains_load(struct gwd *g)
 	}
 	if (ret) {
 		log_err("%s: %s; starting without drains", file, strerror(-ret));
-		goto out;
+		goto aside;
 	}
 	root = json_tokener_parse(text);
 	if (!root || !json_object_is_type(root, json_type_array)) {
 		log_err("%s: not a JSON array of drains; starting without drains", file);
 		ret = -EINVAL;
-		goto out;
+		goto aside;
 	}
 	n = json_object_array_length(root);
 	for (size_t i = 0; i < n; i++) {
@@ -121,10 +121,16 @@ int gwd_drains_load(struct gwd *g)
 		log_info("customer %s: path %s: drained (kept from before the start)",
 			 rt->customer, rt->path);
 	}
+	goto out;
+aside:
+	/* Kept for the operator: the next save must not overwrite it. */
+	if (asprintf(&bad, "%s.bad", file) >= 0 && rename(file, bad) == 0)
+		log_err("%s: moved to %s", file, bad);
 out:
 	json_object_put(root);
 	free(text);
 	free(file);
+	free(bad);
 	return ret;
 }
 
@@ -134,7 +140,7 @@ int gwd_drains_save(const struct gwd *g)
 	char *file = drains_path(g), *tmp = NULL;
 	const char *text;
 	size_t len;
-	int fd = -1, ret = 0;
+	int fd = -1, dir, ret = 0;
 
 	if (!list || !file || asprintf(&tmp, "%s.tmp", file) < 0) {
 		tmp = NULL;
@@ -167,7 +173,14 @@ int gwd_drains_save(const struct gwd *g)
 	    fsync(fd) < 0 || rename(tmp, file) < 0) {
 		ret = errno ? -errno : -EIO;
 		unlink(tmp);
+		goto out;
 	}
+	/* The rename itself must reach the disk before the drain is acknowledged. */
+	dir = open(g->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir < 0 || fsync(dir) < 0)
+		ret = -errno;
+	if (dir >= 0)
+		close(dir);
 out:
 	if (fd >= 0)
 		close(fd);

@@ -229,8 +229,9 @@ static void print_status(json_object *res)
 	table_text(&t, "paths");
 	s = field(res, "paths");
 	v = get(res, "paths_up");
-	table_cell(&t, v ? xasprintf("%s, %s up, %s drained", s, json_object_get_string(v),
-				     json_object_get_string(get(res, "paths_drained"))) :
+	table_cell(&t, v && get(res, "paths_drained") ?
+		       xasprintf("%s, %s up, %s drained", s, json_object_get_string(v),
+				 json_object_get_string(get(res, "paths_drained"))) :
 		       xstrdup(s));
 	free(s);
 	if ((v = get(res, "last_apply"))) {

@@ -100,6 +100,7 @@ static bool rise(struct health *h, const struct probe_conf *pc, const char *what
 	if (h->ok_run < pc->rise || now_us < h->hold_until_us)
 		return false;
 	h->seeded = false;
+	h->proving = judge;
 	snprintf(h->reason, sizeof(h->reason), "%u %s%s", h->ok_run, what,
 		 judge ? "; loss and RTT not judged yet since the start" : "");
 	return change(h, judge ? HEALTH_DEGRADED : HEALTH_UP, now_us);
@@ -158,12 +159,22 @@ bool health_record(struct health *h, const struct probe_conf *pc, bool ok,
 	}
 
 	if (h->state != HEALTH_DOWN && h->fail_run >= pc->fail) {
+		h->proving = false;
 		snprintf(h->reason, sizeof(h->reason), "%u probes in a row lost",
 			 h->fail_run);
 		return change(h, HEALTH_DOWN, now_us);
 	}
 	if (h->state == HEALTH_DOWN)
 		return rise(h, pc, "probes in a row answered", now_us);
+	/* Judged at last: up unless over the thresholds (not their band). */
+	if (h->proving && h->filled * 2 >= window_len(pc)) {
+		h->proving = false;
+		if (!degraded(h, pc)) {
+			snprintf(h->reason, sizeof(h->reason),
+				 "loss and RTT judged since the start: within the thresholds");
+			return change(h, HEALTH_UP, now_us);
+		}
+	}
 	if (h->state == HEALTH_UP && degraded(h, pc))
 		return change(h, HEALTH_DEGRADED, now_us);
 	if (h->state == HEALTH_DEGRADED && recovered(h, pc))

@@ -49,6 +49,7 @@ struct health {
 	uint32_t rtt_us;		/* last answer's round trip */
 	uint32_t srtt_us;		/* smoothed: 1/16 of each new answer */
 	bool seeded;			/* started down by health_init_down() */
+	bool proving;			/* degraded after a seeded rise, until judged */
 	char reason[96];		/* why the last transition happened */
 };
 

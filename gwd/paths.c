@@ -231,6 +231,14 @@ static bool same_probe(const struct path_conf *a, const struct path_conf *b)
 	       gw_addr_eq(&a->peer, &b->peer) && !memcmp(&a->probe, &b->probe, sizeof(a->probe));
 }
 
+static bool customer_known(const struct path_rt *rt, size_t n, const char *name)
+{
+	for (size_t m = 0; m < n; m++)
+		if (!strcmp(rt[m].customer, name))
+			return true;
+	return false;
+}
+
 int gwd_paths_sync(struct gwd *g)
 {
 	size_t n = 0, k = 0, n_old = 0, n_cust = g->conf->n_customers;
@@ -285,7 +293,14 @@ int gwd_paths_sync(struct gwd *g)
 			if (o && watch_running(o) && same_probe(&o->conf, &r->conf)) {
 				r->health = o->health;
 				watch_move(r, o);
+			} else if (o) {
+				/* New probe settings: new probes, the verdict so far. */
+				r->health = o->health;
+			} else if (old && customer_known(old, n_old, cu->name)) {
+				/* Added to a running customer: proven before it is used. */
+				health_init_down(&r->health, now, "added at a reload");
 			} else {
+				/* At the start (seeded by the first apply), or a new customer. */
 				health_init(&r->health, now);
 			}
 		}
@@ -327,14 +342,14 @@ static const struct path_conf *find_path(const struct customer_conf *cu,
 	return NULL;
 }
 
-/* Whether the family has a usable (up or degraded) path. */
-static bool family_usable(struct gwd *g, const struct customer_conf *cu, int family)
+/* The tier the family's traffic is routed at (PATH_DRAINED: not at all). */
+static int family_tier(struct gwd *g, const struct customer_conf *cu, int family)
 {
 	size_t sel[KS_MAX_NEXTHOPS];
 	int tier;
 
 	desired_active_paths(cu, family, gwd_path_rank, g, sel, &tier);
-	return tier >= PATH_DEGRADED;
+	return tier;
 }
 
 int gwd_drain(struct gwd *g, const char *customer, const char *path, bool drain,
@@ -343,8 +358,7 @@ int gwd_drain(struct gwd *g, const char *customer, const char *path, bool drain,
 	const struct customer_conf *cu = conf_customer(g->conf, customer);
 	const struct path_conf *p = cu ? find_path(cu, path) : NULL;
 	struct path_rt *rt = p ? (struct path_rt *)gwd_path_rt(g, cu, p) : NULL;
-	int family, ret;
-	bool before;
+	int family, ret, before, after;
 
 	if (!cu) {
 		snprintf(msg, msg_len, "no customer %.64s", customer);
@@ -360,14 +374,17 @@ int gwd_drain(struct gwd *g, const char *customer, const char *path, bool drain,
 		return 0;
 	}
 	family = p->peer.family;
-	before = family_usable(g, cu, family);
+	before = family_tier(g, cu, family);
 	rt->drained = drain;
-	if (drain && !force && has_family(cu, family) && before &&
-	    !family_usable(g, cu, family)) {
+	after = family_tier(g, cu, family);
+	/* A drain moves traffic; it never drops it unless forced to. */
+	if (drain && !force && has_family(cu, family) &&
+	    (after == PATH_DRAINED || (before >= PATH_DEGRADED && after < PATH_DEGRADED))) {
 		rt->drained = false;
 		snprintf(msg, msg_len,
-			 "customer %s: draining %s would leave no usable %s path; not drained (--force drains anyway)",
-			 cu->name, p->name, family_name(family));
+			 "customer %s: draining %s would leave no %s %s path; not drained (--force drains anyway)",
+			 cu->name, p->name, after == PATH_DRAINED ? "undrained" : "usable",
+			 family_name(family));
 		return -EBUSY;
 	}
 	ret = gwd_drains_save(g);
@@ -379,8 +396,12 @@ int gwd_drain(struct gwd *g, const char *customer, const char *path, bool drain,
 	}
 	log_info("customer %s: path %s: %s by the operator%s", cu->name, p->name,
 		 drain ? "drained" : "undrained", force ? " (forced)" : "");
-	/* Make before break: one route replacement moves the traffic over. */
-	ret = gwd_apply_routes(g, cu);
+	/*
+	 * Make before break: one route replacement moves the traffic over.  A
+	 * family left without paths loses its routes, which only the full
+	 * apply deletes: now, not after its delay.
+	 */
+	ret = after == PATH_DRAINED ? gwd_apply(g, "drain", NULL) : gwd_apply_routes(g, cu);
 	/* Done all the same: the full apply that follows retries the routes. */
 	snprintf(msg, msg_len, "customer %s: path %s %s%s%s%s", cu->name, p->name,
 		 drain ? "drained" : "undrained",

@@ -207,6 +207,13 @@ static void test_starts_down_when_seeded(void **state)
 	for (i = 0; i < 20; i++)
 		feed(&r, "oooooooxoo");
 	assert_int_equal(r.h.state, HEALTH_DEGRADED);
+	/* 3 % loss against 5 %: under the threshold, so up, band or not. */
+	start(&r);
+	health_init_down(&r.h, r.now, "not in use before the restart");
+	feed(&r, "ooo");
+	for (i = 0; i < 10 && r.h.state == HEALTH_DEGRADED; i++)
+		feed(&r, "ooooooooooooooooooooooooooooooooxo");
+	assert_int_equal(r.h.state, HEALTH_UP);
 	/* Without thresholds there is nothing to judge: up after rise. */
 	off.degraded_loss_pct = 0;
 	health_init_down(&h, now, "x");

@@ -34,7 +34,7 @@ on_path bcix || fail "a restart undrained gre1: $(route_a)"
 if out=$(gwctl drain custa bcix 2>&1); then
 	fail "draining the last usable path was accepted: $out"
 fi
-grep_q "would leave no usable IPv4 path" <<<"$out" || fail "unclear refusal: $out"
+grep_q "would leave no undrained IPv4 path" <<<"$out" || fail "unclear refusal: $out"
 on_path bcix || fail "a refused drain moved traffic"
 # Unknown names are named.
 out=$(gwctl drain custa nosuch 2>&1) && fail "a drain of an unknown path succeeded"
