@@ -46,11 +46,8 @@ static bool path_active(struct gwd *g, const struct customer_conf *cu, size_t i)
 
 	for (size_t f = 0; f < 2; f++) {
 		size_t sel[KS_MAX_NEXTHOPS], n;
-		bool needed = false;
 
-		for (size_t k = 0; k < cu->n_prefixes; k++)
-			needed |= cu->prefixes[k].addr.family == families[f];
-		if (!needed)
+		if (!desired_has_family(cu, families[f]))
 			continue;
 		n = desired_active_paths(cu, families[f], gwd_path_rank, g, sel, NULL);
 		for (size_t k = 0; k < n; k++)
@@ -58,6 +55,17 @@ static bool path_active(struct gwd *g, const struct customer_conf *cu, size_t i)
 				return true;
 	}
 	return false;
+}
+
+/* The names of the customer's paths that carry traffic now. */
+static json_object *active_json(struct gwd *g, const struct customer_conf *cu)
+{
+	json_object *act = json_object_new_array();
+
+	for (size_t k = 0; k < cu->n_paths; k++)
+		if (path_active(g, cu, k))
+			json_object_array_add(act, json_object_new_string(cu->paths[k].name));
+	return act;
 }
 
 static int cmd_status(void *ctx, int argc, const char *const *argv,
@@ -114,7 +122,7 @@ static int cmd_customers(void *ctx, int argc, const char *const *argv,
 	for (size_t i = 0; i < g->conf->n_customers; i++) {
 		const struct customer_conf *cu = &g->conf->customers[i];
 		json_object *o = json_object_new_object();
-		json_object *pf = json_object_new_array(), *act = json_object_new_array();
+		json_object *pf = json_object_new_array();
 
 		for (size_t k = 0; k < cu->n_prefixes; k++) {
 			char buf[GW_PREFIXSTRLEN];
@@ -122,17 +130,13 @@ static int cmd_customers(void *ctx, int argc, const char *const *argv,
 			json_object_array_add(pf, json_object_new_string(
 				gw_prefix_str(&cu->prefixes[k], buf, sizeof(buf))));
 		}
-		for (size_t k = 0; k < cu->n_paths; k++)
-			if (path_active(g, cu, k))
-				json_object_array_add(act,
-					json_object_new_string(cu->paths[k].name));
 		add_str(o, "customer", cu->name);
 		add_int(o, "id", cu->id);
 		add_int(o, "table", cu->table);
 		add_str(o, "vrf", cu->vrf);
 		json_object_object_add(o, "prefixes", pf);
 		add_int(o, "paths", (int64_t)cu->n_paths);
-		json_object_object_add(o, "active", act);
+		json_object_object_add(o, "active", active_json(g, cu));
 		json_object_object_add(o, "deliverable",
 				       json_object_new_boolean(gwd_customer_deliverable(g, cu)));
 		json_object_array_add(list, o);
@@ -329,7 +333,7 @@ static int drain(struct gwd *g, int argc, const char *const *argv, bool on,
 		 struct ctl_reply *r)
 {
 	const struct customer_conf *cu;
-	json_object *o, *act;
+	json_object *o;
 	char msg[256];
 	bool force = false;
 	int ret;
@@ -344,15 +348,11 @@ static int drain(struct gwd *g, int argc, const char *const *argv, bool on,
 		return ctl_reply_error(r, ret, "%s", msg);
 	cu = conf_customer(g->conf, argv[0]);
 	o = json_object_new_object();
-	act = json_object_new_array();
-	for (size_t k = 0; k < cu->n_paths; k++)
-		if (path_active(g, cu, k))
-			json_object_array_add(act, json_object_new_string(cu->paths[k].name));
 	add_str(o, "message", msg);
 	add_str(o, "customer", cu->name);
 	add_str(o, "path", argv[1]);
 	json_object_object_add(o, "drained", json_object_new_boolean(on));
-	json_object_object_add(o, "active", act);
+	json_object_object_add(o, "active", active_json(g, cu));
 	r->result = o;
 	return 0;
 }

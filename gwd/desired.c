@@ -28,6 +28,14 @@ static size_t select_paths(const struct customer_conf *cu, int family,
 	return n;
 }
 
+bool desired_has_family(const struct customer_conf *cu, int family)
+{
+	for (size_t k = 0; k < cu->n_prefixes; k++)
+		if (cu->prefixes[k].addr.family == family)
+			return true;
+	return false;
+}
+
 size_t desired_active_paths(const struct customer_conf *cu, int family,
 			    path_rank_fn rank, void *arg,
 			    size_t sel[KS_MAX_NEXTHOPS], int *tier)

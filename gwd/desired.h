@@ -40,6 +40,9 @@ int desired_build(const struct gw_conf *c, path_rank_fn rank, void *arg,
  * (path indexes) and returns how many; *tier (optional) receives the rank
  * they were chosen at, PATH_DRAINED when none was.
  */
+/* Whether cu has a prefix of the family: only those families need a path. */
+bool desired_has_family(const struct customer_conf *cu, int family);
+
 size_t desired_active_paths(const struct customer_conf *cu, int family,
 			    path_rank_fn rank, void *arg,
 			    size_t sel[KS_MAX_NEXTHOPS], int *tier);

@@ -93,21 +93,18 @@ static const char *family_name(int family)
 	return family == AF_INET ? "IPv4" : "IPv6";
 }
 
-/* Whether cu has a prefix of the family: only those families need a path. */
-static bool has_family(const struct customer_conf *cu, int family)
-{
-	for (size_t k = 0; k < cu->n_prefixes; k++)
-		if (cu->prefixes[k].addr.family == family)
-			return true;
-	return false;
-}
-
 static struct customer_rt *customer_rt(const struct gwd *g,
 				       const struct customer_conf *cu)
 {
 	size_t i = (size_t)(cu - g->conf->customers);
 
 	return g->crt && i < g->conf->n_customers ? &g->crt[i] : NULL;
+}
+
+/* Path j of cu, a customer of the running config: its run-time state. */
+static struct path_rt *path_rt(struct gwd *g, const struct customer_conf *cu, size_t j)
+{
+	return &g->rt[g->rt_base[cu - g->conf->customers] + j];
 }
 
 bool gwd_customer_deliverable(const struct gwd *g, const struct customer_conf *cu)
@@ -143,18 +140,15 @@ void gwd_paths_decided(struct gwd *g, const struct customer_conf *cu)
 		size_t sel[KS_MAX_NEXTHOPS], n;
 		int tier;
 
-		if (!has_family(cu, families[f]))
+		if (!desired_has_family(cu, families[f]))
 			continue;
 		n = desired_active_paths(cu, families[f], gwd_path_rank, g, sel, &tier);
 		if (tier >= PATH_DEGRADED) {
-			for (size_t j = 0; j < cu->n_paths; j++) {
-				struct path_rt *rt = (struct path_rt *)gwd_path_rt(g, cu, &cu->paths[j]);
-
+			for (size_t j = 0; j < cu->n_paths; j++)
 				if (cu->paths[j].peer.family == families[f])
-					rt->carried = false;
-			}
+					path_rt(g, cu, j)->carried = false;
 			for (size_t k = 0; k < n; k++)
-				((struct path_rt *)gwd_path_rt(g, cu, &cu->paths[sel[k]]))->carried = true;
+				path_rt(g, cu, sel[k])->carried = true;
 			continue;
 		}
 		undeliverable = true;
@@ -198,7 +192,7 @@ void gwd_paths_seed(struct gwd *g, const struct kstate *have)
 				continue;
 			/* The paths the route uses carried the traffic. */
 			for (size_t j = 0; j < cu->n_paths; j++) {
-				struct path_rt *rt = &g->rt[g->rt_base[i] + j];
+				struct path_rt *rt = path_rt(g, cu, j);
 
 				for (size_t h = 0; h < have->routes[r].n_nh; h++)
 					if (!strcmp(have->routes[r].nh[h].ifname, cu->paths[j].ifname)) {
@@ -209,7 +203,7 @@ void gwd_paths_seed(struct gwd *g, const struct kstate *have)
 			}
 			/* Left out although as good: it was not usable then. */
 			for (size_t j = 0; j < cu->n_paths; j++) {
-				struct path_rt *rt = &g->rt[g->rt_base[i] + j];
+				struct path_rt *rt = path_rt(g, cu, j);
 
 				if (cu->paths[j].peer.family != cu->prefixes[k].addr.family ||
 				    rt->carried || rt->drained || cu->paths[j].priority > best ||
@@ -357,7 +351,7 @@ int gwd_drain(struct gwd *g, const char *customer, const char *path, bool drain,
 {
 	const struct customer_conf *cu = conf_customer(g->conf, customer);
 	const struct path_conf *p = cu ? find_path(cu, path) : NULL;
-	struct path_rt *rt = p ? (struct path_rt *)gwd_path_rt(g, cu, p) : NULL;
+	struct path_rt *rt = p && g->rt ? path_rt(g, cu, (size_t)(p - cu->paths)) : NULL;
 	int family, ret, before, after;
 
 	if (!cu) {
@@ -378,7 +372,7 @@ int gwd_drain(struct gwd *g, const char *customer, const char *path, bool drain,
 	rt->drained = drain;
 	after = family_tier(g, cu, family);
 	/* A drain moves traffic; it never drops it unless forced to. */
-	if (drain && !force && has_family(cu, family) &&
+	if (drain && !force && desired_has_family(cu, family) &&
 	    (after == PATH_DRAINED || (before >= PATH_DEGRADED && after < PATH_DEGRADED))) {
 		rt->drained = false;
 		snprintf(msg, msg_len,
