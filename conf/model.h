@@ -21,6 +21,10 @@
 #define GW_DEFAULT_CONF  "/etc/gwd/gwd.json"
 #define GW_DEFAULT_SOCK  "/run/gwd/gwd.sock"
 #define GW_MAX_ECMP      16	/* equal-priority paths per family and customer */
+#define GW_DEFAULT_VICI  "/var/run/charon.vici"
+#define GW_FILE_MAX      128	/* ike file names, incl. NUL */
+#define GW_IKE_ID_MAX    128	/* IKE identities, incl. NUL */
+#define GW_PROPOSALS_MAX 256	/* comma-separated proposals, incl. NUL */
 
 /* An address of either family; family is AF_INET or AF_INET6, 0 when unset. */
 struct gw_addr {
@@ -40,6 +44,41 @@ struct gw_prefix {
 enum path_type {
 	PATH_VLAN,
 	PATH_GRE,	/* GRE over the v4 underlay, or ip6gre when remote is v6 */
+	PATH_IPSEC,	/* IKEv2 by charon over vici, route-based */
+};
+
+enum ipsec_mode {
+	IPSEC_XFRM,	/* tunnel-mode ESP into an xfrm interface (if_id) */
+	IPSEC_GRE,	/* GRE to remote, carried in transport-mode ESP */
+	IPSEC_VTI,	/* tunnel-mode ESP into a VTI (mark = if_id), for
+			 * kernels without xfrm interfaces */
+};
+
+enum ike_auth {
+	IKE_AUTH_PSK,
+	IKE_AUTH_PUBKEY,	/* X.509: our cert and key, the customer's CA */
+};
+
+/*
+ * IKE settings of an IPsec path.  Secrets are never held here: psk_file
+ * and key are file names, read when the connection is loaded.
+ */
+struct ike_conf {
+	enum ike_auth auth;
+	char psk_file[GW_FILE_MAX];	/* psk: mode 0600 or stricter */
+	char cert[GW_FILE_MAX];		/* pubkey: our certificate (PEM or DER) */
+	char key[GW_FILE_MAX];		/* pubkey: its private key, mode 0600 */
+	char ca[GW_FILE_MAX];		/* pubkey: CA the customer's cert chains to */
+	char local_id[GW_IKE_ID_MAX];	/* "": our underlay address, or the
+					 * certificate's subject */
+	char remote_id[GW_IKE_ID_MAX];	/* required */
+	char proposals[GW_PROPOSALS_MAX];	/* IKE, comma-separated */
+	char esp_proposals[GW_PROPOSALS_MAX];	/* CHILD_SA, comma-separated */
+	uint32_t dpd_s;			/* 0: no dead peer detection */
+	uint32_t rekey_s;		/* IKE_SA rekeying */
+	uint32_t reauth_s;		/* 0: no reauthentication */
+	uint32_t child_rekey_s;		/* CHILD_SA rekeying */
+	uint32_t jitter_pct;		/* rekeys happen up to this much earlier */
 };
 
 enum probe_kind {
@@ -69,10 +108,15 @@ struct path_conf {
 	char parent[IF_NAMESIZE];
 	uint16_t vlan;
 
-	/* gre */
+	/* gre; ipsec: remote is the IKE peer, and the GRE remote in mode gre */
 	struct gw_addr remote;
 	bool has_key;
 	uint32_t key;
+
+	/* ipsec */
+	enum ipsec_mode ipsec_mode;
+	uint32_t if_id;			/* derived: conf_path_if_id() */
+	struct ike_conf ike;
 
 	struct gw_prefix address;	/* gwd's side, with the subnet length */
 	struct gw_addr peer;		/* the customer's side: the next hop */
@@ -102,6 +146,7 @@ struct site_conf {
 	size_t n_ingress;
 	uint32_t table_base;
 	char control_socket[GW_SOCK_PATH_MAX];
+	char vici_socket[GW_SOCK_PATH_MAX];	/* charon's; GW_DEFAULT_VICI */
 };
 
 struct defaults_conf {
@@ -161,6 +206,12 @@ int conf_print(FILE *f, const struct gw_conf *c);
  */
 int conf_vrf_ifname(uint32_t id, char out[IF_NAMESIZE]);
 int conf_path_ifname(uint32_t id, const char *path, char out[IF_NAMESIZE]);
+/*
+ * The xfrm interface id (VTI: the mark) of an IPsec path, also fixed by the
+ * customer id and path name: id << 16 | a 16-bit hash of the name, never 0.
+ * Validation refuses two paths of one customer whose hashes collide.
+ */
+uint32_t conf_path_if_id(uint32_t id, const char *path);
 
 /* Lookup helpers. */
 const struct customer_conf *conf_customer(const struct gw_conf *c,

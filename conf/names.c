@@ -53,3 +53,13 @@ bool conf_ifname_reserved(const char *s)
 	return !strncmp(s, "gwvrf", 5) ||
 	       (!strncmp(s, "gw", 2) && s[2] >= '0' && s[2] <= '9');
 }
+
+uint32_t conf_path_if_id(uint32_t id, const char *path)
+{
+	uint32_t h = 2166136261u;	/* FNV-1a, folded to 16 bits */
+
+	for (; *path; path++)
+		h = (h ^ (unsigned char)*path) * 16777619u;
+	h = (h >> 16 ^ h) & 0xffff;
+	return id << 16 | (h ? h : 1);
+}
