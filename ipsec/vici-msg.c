@@ -41,9 +41,16 @@ static int put(struct vici_builder *b, const void *p, size_t n)
 		cap = b->cap ? b->cap : 256;
 		while (cap < b->len + n)
 			cap *= 2;
-		nb = realloc(b->buf, cap);
+		/* Not realloc(): a request may carry a secret (load-shared,
+		 * load-key), and no copy of it may stay behind in freed memory. */
+		nb = malloc(cap);
 		if (!nb)
 			return fail(b, -ENOMEM);
+		if (b->buf) {
+			memcpy(nb, b->buf, b->len);
+			explicit_bzero(b->buf, b->cap);
+			free(b->buf);
+		}
 		b->buf = nb;
 		b->cap = cap;
 	}
@@ -196,6 +203,8 @@ out:
 
 void vici_build_free(struct vici_builder *b)
 {
+	if (b->buf)
+		explicit_bzero(b->buf, b->cap);
 	free(b->buf);
 	*b = (struct vici_builder){ 0 };
 }

@@ -84,7 +84,11 @@ int vici_list_end(struct vici_builder *b);
  * error.  The builder is empty afterwards either way.
  */
 int vici_build_finish(struct vici_builder *b, uint8_t **pkt, size_t *len);
-/* Drop a packet being built; safe after finish and twice. */
+/*
+ * Drop a packet being built; safe after finish and twice.  The builder
+ * zeroes every buffer it lets go of, so a request carrying a secret leaves
+ * no copy behind; a finished packet with one is the caller's to zero.
+ */
 void vici_build_free(struct vici_builder *b);
 
 /*

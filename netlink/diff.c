@@ -166,6 +166,11 @@ static void describe_link_diff(const struct ks_link *w, const struct ks_link *h,
 			appendf(buf, len, "parent %s -> %s", h->vlan.parent,
 				w->vlan.parent);
 		break;
+	case LINK_XFRM:
+		if (w->xfrm.if_id != h->xfrm.if_id)
+			appendf(buf, len, "if_id %#x -> %#x", h->xfrm.if_id,
+				w->xfrm.if_id);
+		break;
 	case LINK_OTHER:
 		break;
 	}

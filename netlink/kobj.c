@@ -269,6 +269,8 @@ const char *link_kind_name(enum link_kind k)
 		return "ip6gre";
 	case LINK_VLAN:
 		return "vlan";
+	case LINK_XFRM:
+		return "xfrm";
 	case LINK_OTHER:
 		break;
 	}

@@ -26,6 +26,7 @@ enum link_kind {
 	LINK_GRE,
 	LINK_IP6GRE,
 	LINK_VLAN,
+	LINK_XFRM,
 	LINK_OTHER,	/* dumped only: not ours, kept for name/index lookups */
 };
 
@@ -51,6 +52,7 @@ struct ks_link {
 			char parent[IF_NAMESIZE];
 			uint16_t id;
 		} vlan;
+		struct { uint32_t if_id; } xfrm;
 	};
 };
 

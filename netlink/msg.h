@@ -58,7 +58,7 @@ struct link_ops {
 };
 
 extern const struct link_ops link_vrf_ops, link_gre_ops, link_ip6gre_ops,
-	link_vlan_ops;
+	link_vlan_ops, link_xfrm_ops;
 const struct link_ops *link_ops_by_type(enum link_kind type);
 
 #endif
