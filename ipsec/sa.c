@@ -18,18 +18,21 @@ static int str(const struct vici_elem *e, char *buf, size_t size)
 	return 0;
 }
 
-/* Decimal, with an optional minus sign: charon's counters and times. */
-static int num(const struct vici_elem *e, int64_t *out, bool sign)
+/* Decimal: charon's counters (unsigned 64 bits) and times (signed). */
+static int num(const struct vici_elem *e, bool sign, int64_t *s, uint64_t *u)
 {
 	char buf[24], *end;
 
 	if (!e->value_len || e->value_len >= sizeof(buf) ||
-	    (!sign && e->value[0] == '-'))
+	    (!sign && (e->value[0] < '0' || e->value[0] > '9')))
 		return -EBADMSG;
 	memcpy(buf, e->value, e->value_len);
 	buf[e->value_len] = '\0';
 	errno = 0;
-	*out = strtoll(buf, &end, 10);
+	if (sign)
+		*s = strtoll(buf, &end, 10);
+	else
+		*u = strtoull(buf, &end, 10);
 	return *end || errno ? -EBADMSG : 0;
 }
 
@@ -78,7 +81,7 @@ static const struct field ike_fields[] = {
 static int set_field(const struct field *f, const struct vici_elem *e, void *obj)
 {
 	char *p = (char *)obj + f->off;
-	int64_t v;
+	uint64_t u;
 	int ret;
 
 	switch (f->type) {
@@ -88,17 +91,16 @@ static int set_field(const struct field *f, const struct vici_elem *e, void *obj
 		*(bool *)p = e->value_len == 3 && !memcmp(e->value, "yes", 3);
 		return 0;
 	case F_S64:
-		return num(e, (int64_t *)p, true);
+		return num(e, true, (int64_t *)p, NULL);
 	case F_U32:
-	case F_U64:
-		ret = num(e, &v, false);
-		if (ret == 0 && f->type == F_U32 && v > UINT32_MAX)
+		ret = num(e, false, NULL, &u);
+		if (ret == 0 && u > UINT32_MAX)
 			ret = -EBADMSG;
-		if (ret == 0 && f->type == F_U32)
-			*(uint32_t *)p = (uint32_t)v;
-		else if (ret == 0)
-			*(uint64_t *)p = (uint64_t)v;
+		if (ret == 0)
+			*(uint32_t *)p = (uint32_t)u;
 		return ret;
+	case F_U64:
+		return num(e, false, NULL, (uint64_t *)p);
 	}
 	return -EINVAL;
 }
