@@ -166,6 +166,16 @@ static void put_child(struct vici_builder *b, const struct path_conf *p)
 	vici_section_end(b);
 }
 
+/* Our identity with a PSK: local_id, else the underlay address the peer sees. */
+static const char *psk_local_id(const struct gw_conf *c, const struct path_conf *p,
+				char buf[GW_ADDRSTRLEN])
+{
+	if (p->ike.local_id[0])
+		return p->ike.local_id;
+	return gw_addr_str(p->remote.family == AF_INET6 ? &c->site.underlay_v6 :
+			   &c->site.underlay_v4, buf, GW_ADDRSTRLEN);
+}
+
 static int put_auth(struct vici_builder *b, const struct gw_conf *c,
 		    const struct path_conf *p, bool local, const char **why)
 {
@@ -176,15 +186,13 @@ static int put_auth(struct vici_builder *b, const struct gw_conf *c,
 
 	vici_section_start(b, local ? "local" : "remote");
 	vici_kv_str(b, "auth", psk ? "psk" : "pubkey");
-	if (!local) {
+	if (!local)
 		vici_kv_str(b, "id", ike->remote_id);
-	} else if (ike->local_id[0]) {
+	else if (psk)
+		vici_kv_str(b, "id", psk_local_id(c, p, addr));
+	else if (ike->local_id[0])
 		vici_kv_str(b, "id", ike->local_id);
-	} else if (psk) {
-		gw_addr_str(p->remote.family == AF_INET6 ? &c->site.underlay_v6 :
-			    &c->site.underlay_v4, addr, sizeof(addr));
-		vici_kv_str(b, "id", addr);
-	}	/* pubkey without local_id: the certificate's subject */
+	/* pubkey without local_id: the certificate's subject */
 	if (!psk) {
 		ret = put_file_list(b, local ? "certs" : "cacerts",
 				    local ? ike->cert : ike->ca);
@@ -251,14 +259,15 @@ static size_t psk_len(const uint8_t *data, size_t len)
 	return len;
 }
 
-int ipsec_load_secret(const struct path_conf *p, uint8_t **pkt, size_t *len)
+int ipsec_load_secret(const struct gw_conf *c, const struct path_conf *p,
+		      uint8_t **pkt, size_t *len)
 {
 	const struct ike_conf *ike = &p->ike;
 	bool psk = ike->auth == IKE_AUTH_PSK;
 	struct vici_builder b;
 	uint8_t *data;
 	size_t n, max = psk ? IPSEC_PSK_MAX : IPSEC_FILE_MAX;
-	char id[IF_NAMESIZE + 8];
+	char id[IF_NAMESIZE + 8], addr[GW_ADDRSTRLEN];
 	int ret;
 
 	ret = read_file(psk ? ike->psk_file : ike->key, max, &data, &n);
@@ -276,7 +285,12 @@ int ipsec_load_secret(const struct path_conf *p, uint8_t **pkt, size_t *len)
 		vici_kv_str(&b, "id", id);
 		vici_kv_str(&b, "type", "IKE");
 		vici_kv(&b, "data", data, n);
+		/*
+		 * Both ends' identities: with the remote one alone, the PSKs of
+		 * two paths to one customer router would match it equally.
+		 */
 		vici_list_start(&b, "owners");
+		vici_list_item_str(&b, psk_local_id(c, p, addr));
 		vici_list_item_str(&b, ike->remote_id);
 		vici_list_end(&b);
 	} else {

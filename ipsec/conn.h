@@ -36,7 +36,8 @@ int ipsec_load_conn(const struct gw_conf *c, const struct path_conf *p,
  * zeroes it (explicit_bzero) before freeing it.  -EINVAL for an empty PSK
  * file, -EFBIG for one past IPSEC_PSK_MAX, -errno of the file otherwise.
  */
-int ipsec_load_secret(const struct path_conf *p, uint8_t **pkt, size_t *len);
+int ipsec_load_secret(const struct gw_conf *c, const struct path_conf *p,
+		      uint8_t **pkt, size_t *len);
 
 /* unload-conn, initiate (without waiting), terminate (without waiting). */
 int ipsec_unload_conn(const char *name, uint8_t **pkt, size_t *len);

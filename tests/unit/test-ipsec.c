@@ -235,7 +235,7 @@ static void test_pubkey_conn(void **state)
 	free(x.buf);
 
 	write_file("key.pem", "-----BEGIN PRIVATE KEY-----\nSECRET\n", 0600);
-	assert_int_equal(ipsec_load_secret(&p, &x.buf, &x.len), 0);
+	assert_int_equal(ipsec_load_secret(&c, &p, &x.buf, &x.len), 0);
 	parse(&x);
 	assert_string_equal(x.m.name, "load-key");
 	assert_at(&x, "type", "any");
@@ -245,35 +245,37 @@ static void test_pubkey_conn(void **state)
 
 static void test_psk(void **state)
 {
+	struct gw_conf c;
 	struct path_conf p;
 	char big[IPSEC_PSK_MAX + 2], fifo[sizeof(p.ike.psk_file)];
 	struct msg x;
 
+	site(&c);
 	ipsec_path(&p, IPSEC_XFRM);
 	write_file("psk", "correct horse battery staple\r\n\n", 0600);
-	assert_int_equal(ipsec_load_secret(&p, &x.buf, &x.len), 0);
+	assert_int_equal(ipsec_load_secret(&c, &p, &x.buf, &x.len), 0);
 	parse(&x);
 	assert_string_equal(x.m.name, "load-shared");
 	assert_at(&x, "id", "gwd-gw17-sec1");
 	assert_at(&x, "type", "IKE");
 	/* The editor's newlines are not part of the key. */
 	assert_at(&x, "data", "correct horse battery staple");
-	assert_list(&x, "owners", "cpe-a.example");
+	assert_list(&x, "owners", "198.51.100.1,cpe-a.example");
 	free(x.buf);
 
 	write_file("psk", "\n", 0600);
-	assert_int_equal(ipsec_load_secret(&p, &x.buf, &x.len), -EINVAL);
+	assert_int_equal(ipsec_load_secret(&c, &p, &x.buf, &x.len), -EINVAL);
 	memset(big, 'k', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
 	write_file("psk", big, 0600);
-	assert_int_equal(ipsec_load_secret(&p, &x.buf, &x.len), -EFBIG);
+	assert_int_equal(ipsec_load_secret(&c, &p, &x.buf, &x.len), -EFBIG);
 	unlink(p.ike.psk_file);
-	assert_int_equal(ipsec_load_secret(&p, &x.buf, &x.len), -ENOENT);
+	assert_int_equal(ipsec_load_secret(&c, &p, &x.buf, &x.len), -ENOENT);
 	/* A FIFO would block the daemon: refused without a reader. */
 	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
 	assert_int_equal(mkfifo(fifo, 0600), 0);
 	strcpy(p.ike.psk_file, fifo);
-	assert_int_equal(ipsec_load_secret(&p, &x.buf, &x.len), -EINVAL);
+	assert_int_equal(ipsec_load_secret(&c, &p, &x.buf, &x.len), -EINVAL);
 	unlink(fifo);
 }
 
