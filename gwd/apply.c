@@ -7,6 +7,7 @@
 
 #include "gwd/desired.h"
 #include "gwd/gwd.h"
+#include "gwd/ipsec.h"
 #include "gwd/log.h"
 #include "netlink/msg.h"
 #include "netlink/nl.h"
@@ -143,6 +144,15 @@ out:
 	return ret < 0 ? ret : 0;
 }
 
+/* After the links: IPsec failures are logged per path; delivery goes on. */
+static void ipsec_sync(struct gwd *g)
+{
+	int ret = gwd_ipsec_sync(g);
+
+	if (ret < 0)
+		log_err("IPsec connections: %s", strerror(-ret));
+}
+
 int gwd_reload(struct gwd *g, struct conf_diag *d, struct ks_plan *plan_out)
 {
 	struct gw_conf *c = NULL;
@@ -166,6 +176,7 @@ int gwd_reload(struct gwd *g, struct conf_diag *d, struct ks_plan *plan_out)
 		log_err("path probes: %s", strerror(-ret));
 	log_info("reloading %s", g->conf_file);
 	ret = gwd_apply(g, "reload", plan_out);
+	ipsec_sync(g);
 	g->last_reload.ok = ret == 0;
 	snprintf(g->last_reload.message, sizeof(g->last_reload.message), "%s",
 		 ret == 0 ? "applied" : ret == -EIO ? "applied with errors" :

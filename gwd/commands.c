@@ -9,6 +9,7 @@
 #include "gwd/ctl.h"
 #include "gwd/desired.h"
 #include "gwd/gwd.h"
+#include "gwd/ipsec.h"
 
 static json_object *time_json(time_t t)
 {
@@ -178,6 +179,7 @@ static json_object *path_json(struct gwd *g, const struct customer_conf *cu,
 	add_str(o, "customer", cu->name);
 	add_str(o, "path", p->name);
 	add_str(o, "type", p->type == PATH_VLAN ? "vlan" :
+			   p->type == PATH_IPSEC ? "ipsec" :
 			   p->remote.family == AF_INET6 ? "ip6gre" : "gre");
 	add_str(o, "ifname", p->ifname);
 	add_str(o, "state", gwd_path_state(g, cu, p));
@@ -217,6 +219,13 @@ static json_object *path_json(struct gwd *g, const struct customer_conf *cu,
 		if (p->has_key)
 			add_int(o, "key", p->key);
 	}
+	if (p->type == PATH_IPSEC) {
+		enum ipsec_sa_state sa = gwd_ipsec_sa(g, p);
+
+		add_str(o, "ipsec_sa", gwd_ipsec_state_name(sa));
+		if (sa != IPSEC_SA_UP && gwd_ipsec_why(g, p)[0])
+			add_str(o, "ipsec_reason", gwd_ipsec_why(g, p));
+	}
 	if (p->mtu || l)
 		add_int(o, "mtu", p->mtu ? p->mtu : l->mtu);
 	if (l)
@@ -235,6 +244,31 @@ static int cmd_paths(void *ctx, int argc, const char *const *argv,
 			json_object_array_add(list, path_json(g, &g->conf->customers[i], k));
 	r->result = list;
 	return 0;
+}
+
+/* Answered once charon has listed the SAs (gwd/ipsec.c). */
+static int cmd_ipsec(void *ctx, int argc, const char *const *argv,
+		     struct ctl_reply *r)
+{
+	struct gwd *g = ctx;
+	struct ctl_deferred *d;
+	int ret;
+
+	if (argc && !conf_customer(g->conf, argv[0]))
+		return ctl_reply_error(r, -ENOENT, "no customer %s", argv[0]);
+	if (!g->ipsec)
+		return ctl_reply_error(r, -ENOENT, "no IPsec paths configured");
+	d = ctl_defer(r);
+	if (!d)
+		return -ENOMEM;
+	ret = gwd_ipsec_show(g, argc ? argv[0] : NULL, d);
+	if (ret == 0)
+		return CTL_DEFERRED;
+	ctl_deferred_finish(d, 0, &(struct ctl_reply){ 0 });
+	if (ret == -ENOTCONN)
+		return ctl_reply_error(r, ret, "charon is not reachable at %s",
+				       g->conf->site.vici_socket);
+	return ret;
 }
 
 /* {"ops": [...], "create": N, ...} for plan and reload. */
@@ -373,6 +407,7 @@ static const struct ctl_command commands[] = {
 	{ "status", NULL, 0, 0, cmd_status, "status" },
 	{ "show", "customers", 0, 0, cmd_customers, "show customers" },
 	{ "show", "paths", 0, 0, cmd_paths, "show paths" },
+	{ "show", "ipsec", 0, 1, cmd_ipsec, "show ipsec [CUSTOMER]" },
 	{ "plan", NULL, 1, 1, cmd_plan, "plan FILE" },
 	{ "reload", NULL, 0, 0, cmd_reload, "reload" },
 	{ "drain", NULL, 2, 3, cmd_drain, "drain CUSTOMER PATH [force]" },

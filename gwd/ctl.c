@@ -36,6 +36,12 @@ struct ctl_client {
 	size_t in_len, in_cap;
 	char *out;			/* the reply once known, owned */
 	size_t out_len, out_off;
+	struct ctl_deferred *deferred;	/* the handler answers later */
+};
+
+/* Owned by the handler that deferred; cl is NULL once the client is gone. */
+struct ctl_deferred {
+	struct ctl_client *cl;
 };
 
 struct ctl {
@@ -118,6 +124,9 @@ int ctl_reply_detail(struct ctl_reply *r, const char *fmt, ...)
 static void client_free(struct ctl_client *cl)
 {
 	struct ctl *c = cl->ctl;
+
+	if (cl->deferred)
+		cl->deferred->cl = NULL;
 
 	if (cl->prev)
 		cl->prev->next = cl->next;
@@ -448,10 +457,43 @@ static void client_handle(struct ctl_client *cl, size_t len)
 	ret = parse_request(cl->in, len, &req, argv, &argc, &r);
 	if (ret >= 0)
 		ret = find_command(c, argc, argv, &cmd, &skip, &r);
+	r.client = cl;
 	if (ret >= 0)
 		ret = cmd->fn(c->ctx, argc - skip, argv + skip, &r);
 	json_object_put(req);
+	if (ret == CTL_DEFERRED && cl->deferred) {
+		/* Nothing more to read; the timer still bounds the wait. */
+		sd_event_source_set_enabled(cl->io, SD_EVENT_OFF);
+		return;
+	}
 	client_finish(cl, ret, &r);
+}
+
+struct ctl_deferred *ctl_defer(struct ctl_reply *r)
+{
+	struct ctl_client *cl = r->client;
+
+	if (!cl || cl->deferred)
+		return NULL;
+	cl->deferred = calloc(1, sizeof(*cl->deferred));
+	if (cl->deferred)
+		cl->deferred->cl = cl;
+	return cl->deferred;
+}
+
+void ctl_deferred_finish(struct ctl_deferred *d, int ret, struct ctl_reply *r)
+{
+	struct ctl_client *cl = d->cl;
+
+	free(d);
+	if (!cl) {
+		json_object_put(r->result);
+		json_object_put(r->details);
+		return;
+	}
+	cl->deferred = NULL;
+	sd_event_source_set_enabled(cl->io, SD_EVENT_ON);
+	client_finish(cl, ret, r);
 }
 
 static void client_read(struct ctl_client *cl)
@@ -524,7 +566,9 @@ static int on_client_timeout(sd_event_source *s, uint64_t usec, void *userdata)
 	/* Still waiting for the request: say why we hang up, once and without
 	 * waiting; a client that stalls in reading its reply just goes. */
 	if (!cl->out) {
-		ctl_reply_error(&r, -ETIMEDOUT, "no complete request within %llu ms",
+		ctl_reply_error(&r, -ETIMEDOUT, cl->deferred ?
+				"no answer within %llu ms" :
+				"no complete request within %llu ms",
 				(unsigned long long)(c->timeout_usec / 1000));
 		if (client_set_reply(cl, -ETIMEDOUT, &r) == 0)
 			send(cl->fd, cl->out, cl->out_len, MSG_NOSIGNAL | MSG_DONTWAIT);

@@ -32,7 +32,21 @@ struct ctl_reply {
 	const char *error;		/* static string, e.g. "EINVAL" */
 	char message[256];
 	json_object *details;		/* array of strings, one problem each */
+	struct ctl_client *client;	/* ctl's own, for ctl_defer() */
 };
+
+/*
+ * A handler that must wait for someone else (charon) calls ctl_defer() and
+ * returns CTL_DEFERRED; the reply goes out when ctl_deferred_finish() is
+ * called with the outcome and a reply filled as a handler would.  The
+ * client's timeout still runs: a client that gave up or timed out leaves
+ * the handle valid, and finishing it then only frees it.  ctl_defer()
+ * returns NULL when out of memory.
+ */
+#define CTL_DEFERRED	1
+struct ctl_deferred;
+struct ctl_deferred *ctl_defer(struct ctl_reply *r);
+void ctl_deferred_finish(struct ctl_deferred *d, int ret, struct ctl_reply *r);
 
 /*
  * argv holds the request's arguments after the command name and, for an

@@ -75,7 +75,11 @@ static int add_links(const struct gw_conf *c, const struct customer_conf *cu,
 			l.kind = LINK_VLAN;
 			strcpy(l.vlan.parent, p->parent);
 			l.vlan.id = p->vlan;
+		} else if (p->type == PATH_IPSEC && p->ipsec_mode == IPSEC_XFRM) {
+			l.kind = LINK_XFRM;
+			l.xfrm.if_id = p->if_id;
 		} else {
+			/* gre, or ipsec mode gre: ESP then carries the GRE packets */
 			l.kind = p->remote.family == AF_INET6 ? LINK_IP6GRE : LINK_GRE;
 			l.gre.local = p->remote.family == AF_INET6 ?
 				      c->site.underlay_v6 : c->site.underlay_v4;

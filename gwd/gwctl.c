@@ -328,6 +328,64 @@ static void print_paths(json_object *res)
 	table_print(&t);
 }
 
+/* The IPsec paths with their SA state, then the SAs charon has. */
+static void print_ipsec(json_object *res)
+{
+	json_object *paths = get(res, "paths"), *sas = get(res, "sas"), *e, *ch;
+	struct table t = { 0 };
+	size_t i, k, n;
+
+	if (!json_object_is_type(paths, json_type_array) ||
+	    !json_object_is_type(sas, json_type_array)) {
+		print_json(res);
+		return;
+	}
+	table_header(&t, "CUSTOMER", "PATH", "CONN", "MODE", "SA", "REASON", NULL);
+	for (i = 0, n = json_object_array_length(paths); i < n; i++) {
+		e = json_object_array_get_idx(paths, i);
+		table_field(&t, e, "customer");
+		table_field(&t, e, "path");
+		table_field(&t, e, "conn");
+		table_field(&t, e, "mode");
+		table_field(&t, e, "sa");
+		table_field(&t, e, "reason");
+	}
+	table_print(&t);
+	n = json_object_array_length(sas);
+	if (!n) {
+		puts("\nno SAs");
+		return;
+	}
+	putchar('\n');
+	memset(&t, 0, sizeof(t));
+	table_header(&t, "CONN", "IKE", "STATE", "REMOTE", "IKE_REKEY_S", "CHILD", "STATE",
+		     "SPI_IN", "SPI_OUT", "BYTES_IN", "PKTS_IN", "BYTES_OUT", "PKTS_OUT",
+		     "REKEY_S", NULL);
+	for (i = 0; i < n; i++) {
+		e = json_object_array_get_idx(sas, i);
+		ch = get(e, "child_sas");
+		for (k = 0; k == 0 || k < json_object_array_length(ch); k++) {
+			json_object *c = json_object_array_get_idx(ch, k);
+
+			table_field(&t, e, "conn");
+			table_field(&t, e, "uniqueid");
+			table_field(&t, e, "state");
+			table_field(&t, e, "remote");
+			table_field(&t, e, "rekey_in_s");
+			table_field(&t, c, "uniqueid");
+			table_field(&t, c, "state");
+			table_field(&t, c, "spi_in");
+			table_field(&t, c, "spi_out");
+			table_field(&t, c, "bytes_in");
+			table_field(&t, c, "packets_in");
+			table_field(&t, c, "bytes_out");
+			table_field(&t, c, "packets_out");
+			table_field(&t, c, "rekey_in_s");
+		}
+	}
+	table_print(&t);
+}
+
 /* What a drain or undrain did, and where the customer's traffic goes now. */
 static void print_drain(json_object *res)
 {
@@ -429,6 +487,8 @@ static const struct command {
 	  false, print_customers, NULL },
 	{ "show", "paths", 0, 0, "", "return paths with state, priority and peer",
 	  false, print_paths, NULL },
+	{ "show", "ipsec", 0, 1, "[CUSTOMER]", "IPsec paths with their IKE and CHILD SAs, SPIs, rekey times, counters",
+	  false, print_ipsec, NULL },
 	{ "plan", NULL, 1, 1, "FILE", "what a reload with FILE would change; applies nothing",
 	  true, print_plan, NULL },
 	{ "reload", NULL, 0, 0, "", "re-read gwd's config file and apply the difference",

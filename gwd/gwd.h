@@ -34,6 +34,7 @@ struct reload_result {
 };
 
 struct probe;
+struct ipsec;
 
 #define GWD_STATE_DIR	"/var/lib/gwd"
 
@@ -71,6 +72,7 @@ struct gwd {
 	struct path_rt *rt;		/* one per path, in config order */
 	size_t *rt_base;		/* per customer: index of its first path in rt */
 	struct customer_rt *crt;	/* one per customer, in config order */
+	struct ipsec *ipsec;		/* charon and the IPsec paths; NULL without any */
 	bool seeded;			/* path states taken from the kernel's routes */
 	sd_event_source *resync;	/* pending re-apply after kernel events */
 	uint64_t resync_delay_us;	/* grows while event-driven applies keep changing things */
@@ -125,6 +127,8 @@ bool watch_running(const struct path_rt *rt);
 void watch_move(struct path_rt *to, struct path_rt *from);
 void watch_stop(struct path_rt *rt, bool removed);
 bool watch_bfd_status(const struct path_rt *rt, struct bfd_status *st);
+/* rt's health changed from was: log the transition, move the routes. */
+void watch_judged(struct path_rt *rt, enum health_state was);
 
 /* Match run-time path state to the running config: keep, start, stop probes. */
 int gwd_paths_sync(struct gwd *g);
@@ -144,6 +148,15 @@ void gwd_paths_seed(struct gwd *g, const struct kstate *have);
  */
 void gwd_paths_decided(struct gwd *g, const struct customer_conf *cu);
 bool gwd_customer_deliverable(const struct gwd *g, const struct customer_conf *cu);
+
+/*
+ * An IPsec path's SA came or went (ipsec.c).  down: its CHILD_SA is gone,
+ * so the path is down at once, with why, and must prove itself again
+ * through its probes; otherwise the routes only follow what the SA state
+ * now allows.
+ */
+void gwd_path_sa_changed(struct gwd *g, const char *customer, const char *path,
+			 bool down, const char *why);
 
 /*
  * Drain or undrain a path: its traffic moves to the customer's other paths

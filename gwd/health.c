@@ -182,15 +182,23 @@ bool health_record(struct health *h, const struct probe_conf *pc, bool ok,
 	return false;
 }
 
+bool health_down(struct health *h, const char *reason, uint64_t now_us)
+{
+	h->ok_run = 0;
+	if (h->state == HEALTH_DOWN)
+		return false;
+	snprintf(h->reason, sizeof(h->reason), "%s", reason);
+	return change(h, HEALTH_DOWN, now_us);
+}
+
 bool health_session(struct health *h, const struct probe_conf *pc, bool up,
 		    const char *reason, uint64_t now_us)
 {
+	char why[sizeof(h->reason)];
+
 	if (!up) {
-		h->ok_run = 0;
-		if (h->state == HEALTH_DOWN)
-			return false;
-		snprintf(h->reason, sizeof(h->reason), "BFD: %s", reason);
-		return change(h, HEALTH_DOWN, now_us);
+		snprintf(why, sizeof(why), "BFD: %s", reason);
+		return health_down(h, why, now_us);
 	}
 	h->ok_run++;
 	return h->state == HEALTH_DOWN && rise(h, pc, "BFD packets in a row with the session up", now_us);

@@ -75,6 +75,11 @@ bool health_record(struct health *h, const struct probe_conf *pc, bool ok,
  */
 bool health_session(struct health *h, const struct probe_conf *pc, bool up,
 		    const char *reason, uint64_t now_us);
+/*
+ * Down at once, whatever the probes said, e.g. the path's IPsec SA is gone:
+ * it must then rise through its probes.  true when the state changed.
+ */
+bool health_down(struct health *h, const char *reason, uint64_t now_us);
 /* Loss over the window, in per mille. */
 uint32_t health_loss_permille(const struct health *h);
 const char *health_state_name(enum health_state s);

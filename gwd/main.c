@@ -17,6 +17,7 @@
 
 #include "gwd/ctl.h"
 #include "gwd/gwd.h"
+#include "gwd/ipsec.h"
 #include "gwd/log.h"
 #include "netlink/monitor.h"
 #include "netlink/nl.h"
@@ -135,12 +136,16 @@ static int setup(struct gwd *g)
 	gwd_drains_load(g);
 	/* A failed apply schedules its own retry; the daemon runs on. */
 	gwd_apply(g, "start", NULL);
+	ret = gwd_ipsec_sync(g);
+	if (ret < 0)
+		log_err("IPsec connections: %s", strerror(-ret));
 	return 0;
 }
 
 static void teardown(struct gwd *g)
 {
 	ctl_close(g->ctl);
+	gwd_ipsec_free(g);
 	gwd_paths_free(g);
 	sd_event_source_unref(g->resync);
 	monitor_close(g->mon);

@@ -15,6 +15,7 @@
 
 #include "gwd/desired.h"
 #include "gwd/gwd.h"
+#include "gwd/ipsec.h"
 #include "gwd/log.h"
 #include "netlink/msg.h"
 
@@ -68,6 +69,8 @@ const char *gwd_path_state(const struct gwd *g, const struct customer_conf *cu,
 		return "missing";
 	if (!l->oper_up)
 		return "down";
+	if (p->type == PATH_IPSEC && !gwd_ipsec_usable(g, p))
+		return "down";
 	return rt ? health_state_name(rt->health.state) : "up";
 }
 
@@ -80,6 +83,9 @@ int gwd_path_rank(void *arg, const struct customer_conf *cu,
 	if (rt && rt->drained)
 		return PATH_DRAINED;
 	if (!link_usable(g, p))
+		return PATH_UNUSABLE;
+	/* Never kept as the last resort either: GRE mode would leave in clear. */
+	if (p->type == PATH_IPSEC && !gwd_ipsec_usable(g, p))
 		return PATH_UNUSABLE;
 	if (!rt || rt->health.state == HEALTH_UP)
 		return PATH_UP;
@@ -566,4 +572,25 @@ void gwd_kernel_event(void *arg, const struct nlmsghdr *nlh)
 		break;
 	}
 	}
+}
+
+void gwd_path_sa_changed(struct gwd *g, const char *customer, const char *path,
+			 bool down, const char *why)
+{
+	const struct customer_conf *cu = conf_customer(g->conf, customer);
+	const struct path_conf *p = cu ? conf_path(cu, path) : NULL;
+	struct path_rt *rt = p ? path_rt(g, cu, (size_t)(p - cu->paths)) : NULL;
+	enum health_state was;
+	char reason[sizeof(rt->health.reason)];
+	uint64_t now;
+
+	if (!rt)
+		return;
+	was = rt->health.state;
+	sd_event_now(g->ev, CLOCK_MONOTONIC, &now);
+	snprintf(reason, sizeof(reason), "IPsec: %s", why);
+	if (down && health_down(&rt->health, reason, now))
+		watch_judged(rt, was);
+	else
+		gwd_apply_routes(g, cu);
 }

@@ -20,7 +20,7 @@
 #define BFD_GRACE_US	3000000
 
 /* Log a transition and make it reach the kernel. */
-static void judged(struct path_rt *rt, enum health_state was)
+void watch_judged(struct path_rt *rt, enum health_state was)
 {
 	const struct customer_conf *cu;
 
@@ -46,7 +46,7 @@ static void on_probe(void *arg, bool ok, uint32_t rtt_us)
 	enum health_state was = rt->health.state;
 
 	if (health_record(&rt->health, &rt->conf.probe, ok, rtt_us, now_us(rt)))
-		judged(rt, was);
+		watch_judged(rt, was);
 }
 
 static void on_bfd(void *arg, bool up, const char *reason)
@@ -59,7 +59,7 @@ static void on_bfd(void *arg, bool up, const char *reason)
 	else if (!rt->bfd_was_up)
 		return;		/* still coming up: the grace timer judges */
 	if (health_session(&rt->health, &rt->conf.probe, up, reason, now_us(rt)))
-		judged(rt, was);
+		watch_judged(rt, was);
 }
 
 static int on_grace(sd_event_source *s, uint64_t usec, void *arg)
@@ -71,7 +71,7 @@ static int on_grace(sd_event_source *s, uint64_t usec, void *arg)
 	if (!rt->bfd_was_up &&
 	    health_session(&rt->health, &rt->conf.probe, false,
 			   "session not up 3 s after it started", usec))
-		judged(rt, was);
+		watch_judged(rt, was);
 	return 0;
 }
 
