@@ -55,7 +55,8 @@ struct field {
 	size_t off, size;	/* the destination in obj */
 	bool required;
 	int64_t min, max;	/* integers */
-	const void *arg;	/* a struct table or struct syntax */
+	bool or_zero;		/* integers: 0 as well, which turns a thing off */
+	const void *arg;	/* a struct table, syntax, names or variants */
 };
 
 struct table {
@@ -69,7 +70,27 @@ struct syntax {
 	const char *what;
 };
 
-#define TABLE(a)    { a, sizeof(a) / sizeof((a)[0]) }
+/* The words a key takes, in the order of the enum they stand for. */
+struct names {
+	const char *what;	/* "a path type" */
+	const char *const *name;
+	size_t n;
+};
+
+/*
+ * A key that picks more keys: a path's "type" its kind's, "auth" in "ike"
+ * the keys of that method.  The key is listed in the common table with
+ * .parse NULL (pick() reads it), where its value goes and .arg = names.
+ */
+struct variants {
+	const char *key;
+	const struct names *names;
+	const char *only;		/* "in a path of type", as in messages */
+	const struct table *fields;	/* by value: the keys it adds */
+};
+
+#define N(a)        (sizeof(a) / sizeof((a)[0]))
+#define TABLE(a)    { a, N(a) }
 #define AT(type, m) .off = offsetof(type, m), .size = sizeof(((type *)0)->m)
 
 static int perr(struct pctx *x, const char *fmt, ...)
@@ -111,6 +132,7 @@ static int want(struct pctx *x, struct json_object *v, enum json_type t,
 static int get_int(struct pctx *x, struct json_object *v,
 		   const struct field *f, int64_t *out)
 {
+	const char *zero = f->or_zero ? "0 or " : "";
 	int64_t i;
 
 	if (want(x, v, json_type_int, "an integer"))
@@ -118,13 +140,14 @@ static int get_int(struct pctx *x, struct json_object *v,
 	i = json_object_get_int64(v);
 	/* json-c saturates what does not fit 64 bits: no value to show. */
 	if (i == INT64_MIN || json_object_get_uint64(v) == UINT64_MAX)
-		return perr(x, "out of range %" PRId64 "..%" PRId64, f->min, f->max);
+		return perr(x, "out of range %s%" PRId64 "..%" PRId64, zero,
+			    f->min, f->max);
 	if (i == INT64_MAX && json_object_get_uint64(v) > INT64_MAX)
-		return perr(x, "%" PRIu64 " is out of range %" PRId64 "..%" PRId64,
-			    json_object_get_uint64(v), f->min, f->max);
-	if (i < f->min || i > f->max)
-		return perr(x, "%" PRId64 " is out of range %" PRId64 "..%" PRId64,
-			    i, f->min, f->max);
+		return perr(x, "%" PRIu64 " is out of range %s%" PRId64 "..%" PRId64,
+			    json_object_get_uint64(v), zero, f->min, f->max);
+	if ((i < f->min || i > f->max) && (i || !f->or_zero))
+		return perr(x, "%" PRId64 " is out of range %s%" PRId64 "..%" PRId64,
+			    i, zero, f->min, f->max);
 	*out = i;
 	return 0;
 }
@@ -221,12 +244,24 @@ static const struct syntax ifname_syntax = {
 	"interface name (1 to 15 characters, no '/', ':' or white space)",
 };
 
-static int p_sockpath(struct pctx *x, struct json_object *v, void *obj,
-		      const struct field *f)
+/* No control characters: what a diagnostic or a log line shows stays one line. */
+static bool printable(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] < ' ' || s[i] == 0x7f)
+			return false;
+	return true;
+}
+
+/* An absolute file name that fits f->size: the sockets, the IKE files. */
+static int p_abspath(struct pctx *x, struct json_object *v, void *obj,
+		     const struct field *f)
 {
 	char q[CONF_QUOTE_MAX];
 	const char *s;
-	size_t len, i;
+	size_t len;
 
 	if (get_str(x, v, &s, &len))
 		return -EINVAL;
@@ -235,10 +270,9 @@ static int p_sockpath(struct pctx *x, struct json_object *v, void *obj,
 	if (len >= f->size)
 		return perr(x, "%s is longer than %zu bytes",
 			    conf_quote(q, s, len), f->size - 1);
-	for (i = 0; i < len; i++)
-		if ((unsigned char)s[i] < ' ' || s[i] == 0x7f)
-			return perr(x, "%s contains a control character",
-				    conf_quote(q, s, len));
+	if (!printable(s, len))
+		return perr(x, "%s contains a control character",
+			    conf_quote(q, s, len));
 	memcpy((char *)obj + f->off, s, len + 1);
 	return 0;
 }
@@ -302,25 +336,42 @@ static int p_unsupported(struct pctx *x, struct json_object *v, void *obj,
 	return perr(x, "not supported by this build yet");
 }
 
-static int p_probe_kind(struct pctx *x, struct json_object *v, void *obj,
-			const struct field *f)
+/* The names of e whose bit is in mask, as in `"a", "b" or "c"`. */
+static const char *or_list(char *buf, size_t size, const struct names *e,
+			   unsigned int mask)
 {
-	char q[CONF_QUOTE_MAX];
+	size_t i, o = 0, left = __builtin_popcount(mask);
+
+	buf[0] = '\0';
+	for (i = 0; i < e->n && o < size; i++) {
+		if (!(mask & 1u << i))
+			continue;
+		left--;
+		o += snprintf(buf + o, size - o, "%s\"%s\"",
+			      !o ? "" : left ? ", " : " or ", e->name[i]);
+	}
+	return buf;
+}
+
+/* One of the words f->arg lists, stored as its index: the enum it names. */
+static int p_enum(struct pctx *x, struct json_object *v, void *obj,
+		  const struct field *f)
+{
+	const struct names *e = f->arg;
+	char q[CONF_QUOTE_MAX], list[128];
 	const char *s;
-	size_t len;
+	size_t len, i;
 
 	if (get_str(x, v, &s, &len))
 		return -EINVAL;
-	if (!strcmp(s, "icmp")) {
-		*(enum probe_kind *)((char *)obj + f->off) = PROBE_ICMP;
-		return 0;
+	for (i = 0; i < e->n; i++) {
+		if (!strcmp(s, e->name[i])) {
+			*(int *)((char *)obj + f->off) = i;
+			return 0;
+		}
 	}
-	if (!strcmp(s, "bfd")) {
-		*(enum probe_kind *)((char *)obj + f->off) = PROBE_BFD;
-		return 0;
-	}
-	return perr(x, "%s is not a probe kind (\"icmp\" or \"bfd\")",
-		    conf_quote(q, s, len));
+	return perr(x, "%s is not %s (%s)", conf_quote(q, s, len), e->what,
+		    or_list(list, sizeof(list), e, (1u << e->n) - 1));
 }
 
 static int p_gre_key(struct pctx *x, struct json_object *v, void *obj,
@@ -371,9 +422,21 @@ static int parse_fields(struct pctx *x, struct json_object *o,
 	return ret;
 }
 
-/* Report the keys of o that none of the tables t knows. */
+/* The values of vs whose tables list key, as a bit mask. */
+static unsigned int variants_with(const struct variants *vs, const char *key)
+{
+	unsigned int mask = 0;
+	size_t i;
+
+	for (i = 0; vs && i < vs->names->n; i++)
+		if (has_key(&vs->fields[i], key))
+			mask |= 1u << i;
+	return mask;
+}
+
+/* Report the keys of o that neither t nor any value of vs knows. */
 static int unknown_keys(struct pctx *x, struct json_object *o,
-			const struct table *const *t, size_t nt)
+			const struct table *t, const struct variants *vs)
 {
 	struct json_object_iterator it = json_object_iter_begin(o);
 	struct json_object_iterator end = json_object_iter_end(o);
@@ -381,11 +444,9 @@ static int unknown_keys(struct pctx *x, struct json_object *o,
 
 	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
 		const char *key = json_object_iter_peek_name(&it);
-		size_t i, old;
+		size_t old;
 
-		for (i = 0; i < nt && !has_key(t[i], key); i++)
-			;
-		if (i < nt)
+		if (has_key(t, key) || variants_with(vs, key))
 			continue;
 		old = conf_path_key(x->path, key);
 		ret = perr(x, "unknown key");
@@ -394,18 +455,98 @@ static int unknown_keys(struct pctx *x, struct json_object *o,
 	return ret;
 }
 
+/* Keys of other values than the one picked: the usual leftovers of a change. */
+static int foreign_keys(struct pctx *x, struct json_object *o,
+			const struct variants *vs, const struct table *picked)
+{
+	char list[128];
+	unsigned int mask;
+	size_t i, j, old;
+	int ret = 0;
+
+	for (i = 0; i < vs->names->n; i++) {
+		for (j = 0; j < vs->fields[i].n; j++) {
+			const char *key = vs->fields[i].f[j].key;
+
+			if (!json_object_object_get_ex(o, key, NULL) ||
+			    has_key(picked, key))
+				continue;
+			/* Once, at the first value that has it. */
+			mask = variants_with(vs, key);
+			if (mask & ((1u << i) - 1))
+				continue;
+			old = conf_path_key(x->path, key);
+			ret = perr(x, "only valid %s %s", vs->only,
+				   or_list(list, sizeof(list), vs->names, mask));
+			x->path[old] = '\0';
+		}
+	}
+	return ret;
+}
+
+/*
+ * The table of the value of vs->key in o, read as t lists it; when the key
+ * is missing, that of the value already in obj, its default.  NULL when it
+ * is wrong or missing and required (reported): then there is no telling
+ * which keys are right.
+ */
+static const struct table *pick(struct pctx *x, struct json_object *o,
+				const struct table *t,
+				const struct variants *vs, void *obj)
+{
+	const struct field *f;
+	struct json_object *v;
+	size_t old;
+	int r;
+
+	for (f = t->f; strcmp(f->key, vs->key); f++)
+		;
+	if (!json_object_object_get_ex(o, f->key, &v)) {
+		if (f->required)
+			return NULL;
+	} else {
+		old = conf_path_key(x->path, f->key);
+		r = p_enum(x, v, obj, f);
+		x->path[old] = '\0';
+		if (r)
+			return NULL;
+	}
+	return &vs->fields[*(int *)((char *)obj + f->off)];
+}
+
+/*
+ * The keys of the object o: those of t, and when vs is given those of the
+ * value its key picks.  Every key o has must be known.
+ */
+static int parse_keys(struct pctx *x, struct json_object *o,
+		      const struct table *t, const struct variants *vs,
+		      void *obj)
+{
+	const struct table *picked;
+	int ret, r;
+
+	ret = parse_fields(x, o, t, obj);
+	if (ret == -ENOMEM)
+		return ret;
+	if (vs) {
+		picked = pick(x, o, t, vs, obj);
+		if (!picked)
+			return -EINVAL;
+		r = parse_fields(x, o, picked, obj);
+		if (r == -ENOMEM)
+			return r;
+		if (foreign_keys(x, o, vs, picked) || r)
+			ret = -EINVAL;
+	}
+	return unknown_keys(x, o, t, vs) ? -EINVAL : ret;
+}
+
 static int parse_object(struct pctx *x, struct json_object *o,
 			const struct table *t, void *obj)
 {
-	int r, u;
-
 	if (want(x, o, json_type_object, "an object"))
 		return -EINVAL;
-	r = parse_fields(x, o, t, obj);
-	if (r == -ENOMEM)
-		return r;
-	u = unknown_keys(x, o, &t, 1);
-	return r ? r : u;
+	return parse_keys(x, o, t, NULL, obj);
 }
 
 static int p_object(struct pctx *x, struct json_object *v, void *obj,
@@ -500,8 +641,17 @@ static int p_prefixes(struct pctx *x, struct json_object *v, void *obj,
 			  sizeof(*cu->prefixes), parse_prefix);
 }
 
+static const char *const probe_kind_names[] = {
+	[PROBE_ICMP] = "icmp",
+	[PROBE_BFD] = "bfd",
+};
+static const struct names probe_kinds = {
+	"a probe kind", probe_kind_names, N(probe_kind_names),
+};
+
 static const struct field probe_fields[] = {
-	{ .key = "kind", .parse = p_probe_kind, AT(struct probe_conf, kind) },
+	{ .key = "kind", .parse = p_enum, AT(struct probe_conf, kind),
+	  .arg = &probe_kinds },
 	{ .key = "interval_ms", .parse = p_uint, AT(struct probe_conf, interval_ms),
 	  .min = 10, .max = 60000 },
 	{ .key = "min_rx_ms", .parse = p_uint, AT(struct probe_conf, min_rx_ms),
@@ -519,6 +669,172 @@ static const struct field probe_fields[] = {
 };
 static const struct table probe_table = TABLE(probe_fields);
 
+/* Identities go to charon and into logs: any text on one line. */
+static bool ike_id_valid(const char *s, size_t len)
+{
+	return len > 0 && printable(s, len);
+}
+
+static const struct syntax ike_id_syntax = {
+	ike_id_valid,
+	"IKE identity (1 to 127 bytes, no control characters)",
+};
+
+/* strongSwan's syntax: algorithm names of a-z 0-9, each ended by '-' but the last. */
+static bool proposal_valid(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (!lower_alnum(s[i]) &&
+		    (s[i] != '-' || !i || s[i - 1] == '-' || i + 1 == len))
+			return false;
+	return len > 0;
+}
+
+/* Whether tok is one of the '-' separated names of the proposal s. */
+static bool has_token(const char *s, const char *tok)
+{
+	size_t n = strlen(tok);
+
+	for (; s; s = strchr(s, '-') ? strchr(s, '-') + 1 : NULL)
+		if (!strncmp(s, tok, n) && (s[n] == '-' || !s[n]))
+			return true;
+	return false;
+}
+
+#define MAX_PROPOSALS 8
+
+/* A list of proposals, joined with commas as charon takes them. */
+struct joined {
+	char *buf;
+	size_t size;
+	size_t len;	/* of all of it, even past size */
+};
+
+static int parse_proposal(struct pctx *x, struct json_object *v, void *elem)
+{
+	char q[CONF_QUOTE_MAX];
+	struct joined *j = elem;
+	const char *s;
+	size_t len;
+
+	if (get_str(x, v, &s, &len))
+		return -EINVAL;
+	if (!proposal_valid(s, len))
+		return perr(x, "%s is not a proposal (algorithms of a-z 0-9 "
+			    "joined by '-', like \"aes256gcm16-x25519\")",
+			    conf_quote(q, s, len));
+	if (has_token(s, "null"))
+		return perr(x, "%s has \"null\", the cipher that does not "
+			    "encrypt", conf_quote(q, s, len));
+	if (j->len + !!j->len + len < j->size)
+		sprintf(j->buf + j->len, "%s%s", j->len ? "," : "", s);
+	j->len += !!j->len + len;
+	return 0;
+}
+
+static int p_proposals(struct pctx *x, struct json_object *v, void *obj,
+		       const struct field *f)
+{
+	struct joined j = { .buf = (char *)obj + f->off, .size = f->size };
+	size_t n;
+	int ret;
+
+	if (want(x, v, json_type_array, "an array"))
+		return -EINVAL;
+	n = json_object_array_length(v);
+	if (!n || n > MAX_PROPOSALS)
+		return perr(x, "list 1 to %d proposals, not %zu", MAX_PROPOSALS, n);
+	j.buf[0] = '\0';
+	/* Every member appends to the one string: a stride of 0. */
+	ret = each(x, v, &j, 0, parse_proposal);
+	if (!ret && j.len >= j.size)
+		return perr(x, "%zu bytes joined with commas, more than %zu",
+			    j.len, j.size - 1);
+	return ret;
+}
+
+static const char *const auth_names[] = {
+	[IKE_AUTH_PSK] = "psk",
+	[IKE_AUTH_PUBKEY] = "pubkey",
+};
+static const struct names ike_auths = {
+	"an authentication method", auth_names, N(auth_names),
+};
+
+/* File names only: gwd reads the secrets when it loads a connection. */
+static const struct field psk_fields[] = {
+	{ .key = "psk_file", .parse = p_abspath, AT(struct ike_conf, psk_file),
+	  .required = true },
+};
+
+static const struct field pubkey_fields[] = {
+	{ .key = "cert", .parse = p_abspath, AT(struct ike_conf, cert),
+	  .required = true },
+	{ .key = "key", .parse = p_abspath, AT(struct ike_conf, key),
+	  .required = true },
+	{ .key = "ca", .parse = p_abspath, AT(struct ike_conf, ca),
+	  .required = true },
+};
+
+static const struct table auth_fields[] = {
+	[IKE_AUTH_PSK] = TABLE(psk_fields),
+	[IKE_AUTH_PUBKEY] = TABLE(pubkey_fields),
+};
+static const struct variants auth_variants = {
+	"auth", &ike_auths, "with \"auth\":", auth_fields,
+};
+
+/* "auth" picks one of auth_fields[] for the files. */
+static const struct field ike_fields[] = {
+	{ .key = "auth", AT(struct ike_conf, auth), .arg = &ike_auths },
+	{ .key = "local_id", .parse = p_name, AT(struct ike_conf, local_id),
+	  .arg = &ike_id_syntax },
+	{ .key = "remote_id", .parse = p_name, AT(struct ike_conf, remote_id),
+	  .required = true, .arg = &ike_id_syntax },
+	{ .key = "proposals", .parse = p_proposals,
+	  AT(struct ike_conf, proposals) },
+	{ .key = "esp_proposals", .parse = p_proposals,
+	  AT(struct ike_conf, esp_proposals) },
+	{ .key = "dpd_s", .parse = p_uint, AT(struct ike_conf, dpd_s),
+	  .min = 0, .max = 3600 },
+	{ .key = "rekey_s", .parse = p_uint, AT(struct ike_conf, rekey_s),
+	  .min = 60, .max = 604800 },
+	{ .key = "reauth_s", .parse = p_uint, AT(struct ike_conf, reauth_s),
+	  .min = 60, .max = 604800, .or_zero = true },
+	{ .key = "child_rekey_s", .parse = p_uint,
+	  AT(struct ike_conf, child_rekey_s), .min = 10, .max = 604800 },
+	{ .key = "jitter_pct", .parse = p_uint, AT(struct ike_conf, jitter_pct),
+	  .min = 0, .max = 50 },
+};
+static const struct table ike_table = TABLE(ike_fields);
+
+/*
+ * AEAD only, with a curve for perfect forward secrecy: what current
+ * strongSwan, Linux, Juniper, Cisco and MikroTik all offer.
+ */
+static const struct ike_conf default_ike = {
+	.auth = IKE_AUTH_PSK,
+	.proposals = "aes256gcm16-prfsha384-x25519,aes256gcm16-prfsha384-ecp384",
+	.esp_proposals = "aes256gcm16-x25519,aes256gcm16-ecp384",
+	.dpd_s = 10,
+	.rekey_s = 14400,
+	.child_rekey_s = 3600,
+	.jitter_pct = 10,
+};
+
+static int p_ike(struct pctx *x, struct json_object *v, void *obj,
+		 const struct field *f)
+{
+	struct ike_conf *ike = (struct ike_conf *)((char *)obj + f->off);
+
+	if (want(x, v, json_type_object, "an object"))
+		return -EINVAL;
+	*ike = default_ike;
+	return parse_keys(x, v, &ike_table, &auth_variants, ike);
+}
+
 static const struct field vlan_fields[] = {
 	{ .key = "parent", .parse = p_name, AT(struct path_conf, parent),
 	  .required = true, .arg = &ifname_syntax },
@@ -533,11 +849,51 @@ static const struct field gre_fields[] = {
 	  .min = 0, .max = UINT32_MAX },
 };
 
-/* The keys every path has; "type" picks one of kinds[] for the rest. */
+static const char *const ipsec_mode_names[] = {
+	[IPSEC_XFRM] = "xfrm",
+	[IPSEC_GRE] = "gre",
+	[IPSEC_VTI] = "vti",
+};
+static const struct names ipsec_modes = {
+	"an IPsec mode", ipsec_mode_names, N(ipsec_mode_names),
+};
+
+/* "mode" is xfrm (0) unless given; "key" only in mode gre (parse_path()). */
+static const struct field ipsec_fields[] = {
+	{ .key = "remote", .parse = p_addr, AT(struct path_conf, remote),
+	  .required = true },
+	{ .key = "mode", .parse = p_enum, AT(struct path_conf, ipsec_mode),
+	  .arg = &ipsec_modes },
+	{ .key = "key", .parse = p_gre_key, AT(struct path_conf, key),
+	  .min = 0, .max = UINT32_MAX },
+	{ .key = "ike", .parse = p_ike, AT(struct path_conf, ike),
+	  .required = true },
+};
+
+static const char *const path_type_names[] = {
+	[PATH_VLAN] = "vlan",
+	[PATH_GRE] = "gre",
+	[PATH_IPSEC] = "ipsec",
+};
+static const struct names path_types = {
+	"a path type", path_type_names, N(path_type_names),
+};
+
+static const struct table kind_fields[] = {
+	[PATH_VLAN] = TABLE(vlan_fields),
+	[PATH_GRE] = TABLE(gre_fields),
+	[PATH_IPSEC] = TABLE(ipsec_fields),
+};
+static const struct variants path_kinds = {
+	"type", &path_types, "in a path of type", kind_fields,
+};
+
+/* The keys every path has; "type" picks one of kind_fields[] for the rest. */
 static const struct field path_fields[] = {
 	{ .key = "name", .parse = p_name, AT(struct path_conf, name),
 	  .required = true, .arg = &path_name_syntax },
-	{ .key = "type", .required = true },
+	{ .key = "type", .required = true, AT(struct path_conf, type),
+	  .arg = &path_types },
 	{ .key = "address", .parse = p_ifprefix, AT(struct path_conf, address),
 	  .required = true },
 	{ .key = "peer", .parse = p_addr, AT(struct path_conf, peer),
@@ -553,108 +909,62 @@ static const struct field path_fields[] = {
 };
 static const struct table path_table = TABLE(path_fields);
 
-static const struct path_kind {
-	const char *name;
-	enum path_type type;
-	struct table fields;
-} kinds[] = {
-	{ "vlan", PATH_VLAN, TABLE(vlan_fields) },
-	{ "gre", PATH_GRE, TABLE(gre_fields) },
+/*
+ * ESP with AES-GCM in tunnel mode costs the outer IP header (20, over IPv6
+ * 40), UDP for NAT traversal (8), the ESP header and IV (16), the trailer
+ * (2) and the ICV (16): 1500 less 62, or 82.  GRE in transport-mode ESP
+ * takes the 1400 usual for GRE over IPsec, which has room for the GRE
+ * header with a key and for ESP padding besides; 20 less over IPv6.
+ * Indexed by mode, then by an IPv6 underlay.
+ */
+static const uint32_t ipsec_mtu[][2] = {
+	[IPSEC_XFRM] = { 1438, 1418 },
+	[IPSEC_GRE] = { 1400, 1380 },
+	[IPSEC_VTI] = { 1438, 1418 },
 };
-#define N_KINDS (sizeof(kinds) / sizeof(kinds[0]))
-
-static const struct path_kind *path_kind(struct pctx *x, struct json_object *v)
-{
-	char q[CONF_QUOTE_MAX];
-	const char *s;
-	size_t len, i;
-
-	if (get_str(x, v, &s, &len))
-		return NULL;
-	for (i = 0; i < N_KINDS; i++)
-		if (!strcmp(s, kinds[i].name))
-			return &kinds[i];
-	if (!strcmp(s, "ipsec"))
-		perr(x, "\"ipsec\" is not supported by this build yet");
-	else
-		perr(x, "%s is not a path type (\"vlan\" or \"gre\")",
-		     conf_quote(q, s, len));
-	return NULL;
-}
-
-/* Keys of another kind: the usual leftovers of changing a path's type. */
-static int foreign_keys(struct pctx *x, struct json_object *o,
-			const struct path_kind *k)
-{
-	const struct path_kind *other;
-	int ret = 0;
-	size_t i, old;
-
-	for (other = kinds; other < kinds + N_KINDS; other++) {
-		for (i = 0; other != k && i < other->fields.n; i++) {
-			const char *key = other->fields.f[i].key;
-
-			if (!json_object_object_get_ex(o, key, NULL) ||
-			    has_key(&k->fields, key))
-				continue;
-			old = conf_path_key(x->path, key);
-			ret = perr(x, "only valid in a path of type \"%s\"",
-				   other->name);
-			x->path[old] = '\0';
-		}
-	}
-	return ret;
-}
 
 /*
- * A path without its own "mtu": GRE over IPv4 takes defaults.mtu, ip6gre at
- * most 1452 (1500 less the IPv6, GRE and key headers), a VLAN keeps its
- * parent's (0: the kernel's choice; defaults.mtu is about tunnels).
+ * A path without its own "mtu": a tunnel takes defaults.mtu, at most what
+ * its encapsulation leaves of 1500: nothing less over IPv4 for GRE, 1452
+ * for ip6gre (1500 less the IPv6, GRE and key headers), ipsec_mtu[] for
+ * IPsec.  A VLAN keeps its parent's (0: the kernel's choice; defaults.mtu
+ * is about tunnels).
  */
 static uint32_t default_mtu(const struct gw_conf *c, const struct path_conf *p)
 {
+	uint32_t most = MAX_MTU;
+
 	if (p->type == PATH_VLAN)
 		return 0;
-	if (p->remote.family == AF_INET6 && c->defaults.mtu > IP6GRE_DEFAULT_MTU)
-		return IP6GRE_DEFAULT_MTU;
-	return c->defaults.mtu;
+	if (p->type == PATH_IPSEC)
+		most = ipsec_mtu[p->ipsec_mode][p->remote.family == AF_INET6];
+	else if (p->remote.family == AF_INET6)
+		most = IP6GRE_DEFAULT_MTU;
+	return c->defaults.mtu < most ? c->defaults.mtu : most;
 }
 
 static int parse_path(struct pctx *x, struct json_object *o, void *elem)
 {
-	const struct table *known[1 + N_KINDS] = { &path_table };
-	const struct path_kind *k = NULL;
 	struct path_conf *p = elem;
-	struct json_object *v;
-	int ret, r;
-	size_t i, old;
+	size_t old;
+	int ret;
 
 	if (want(x, o, json_type_object, "an object"))
 		return -EINVAL;
 	p->priority = DEFAULT_PRIORITY;
 	p->weight = DEFAULT_WEIGHT;
 	p->probe = x->c->defaults.probe;
-	ret = parse_fields(x, o, &path_table, p);
-	if (ret == -ENOMEM)
+	p->type = N(kind_fields);	/* none until "type" is read */
+	ret = parse_keys(x, o, &path_table, &path_kinds, p);
+	/* Without a type there is no telling which MTU is right either. */
+	if (ret == -ENOMEM || p->type == N(kind_fields))
 		return ret;
-	if (json_object_object_get_ex(o, "type", &v)) {
-		old = conf_path_key(x->path, "type");
-		k = path_kind(x, v);
+	/* Only GRE has a header to put a key in. */
+	if (p->type == PATH_IPSEC && p->has_key && p->ipsec_mode != IPSEC_GRE) {
+		old = conf_path_key(x->path, "key");
+		ret = perr(x, "only valid with \"mode\": \"gre\"");
 		x->path[old] = '\0';
 	}
-	/* Without a type there is no telling which keys are right. */
-	if (!k)
-		return -EINVAL;
-	p->type = k->type;
-	r = parse_fields(x, o, &k->fields, p);
-	if (r == -ENOMEM)
-		return r;
-	if (foreign_keys(x, o, k) || r)
-		ret = -EINVAL;
-	for (i = 0; i < N_KINDS; i++)
-		known[1 + i] = &kinds[i].fields;
-	if (unknown_keys(x, o, known, 1 + N_KINDS))
-		ret = -EINVAL;
 
 	/*
 	 * The IPv6 minimum depends on the family of the path, and the message
@@ -725,8 +1035,10 @@ static const struct field site_fields[] = {
 	{ .key = "ingress", .parse = p_ingress, .required = true },
 	{ .key = "table_base", .parse = p_uint, AT(struct site_conf, table_base),
 	  .min = 0, .max = UINT32_MAX },
-	{ .key = "control_socket", .parse = p_sockpath,
+	{ .key = "control_socket", .parse = p_abspath,
 	  AT(struct site_conf, control_socket) },
+	{ .key = "vici_socket", .parse = p_abspath,
+	  AT(struct site_conf, vici_socket) },
 };
 static const struct table site_table = TABLE(site_fields);
 
@@ -762,9 +1074,13 @@ static void derive(struct gw_conf *c)
 
 		cu->table = table <= UINT32_MAX ? table : 0;
 		conf_vrf_ifname(cu->id, cu->vrf);
-		for (j = 0; j < cu->n_paths; j++)
-			conf_path_ifname(cu->id, cu->paths[j].name,
-					 cu->paths[j].ifname);
+		for (j = 0; j < cu->n_paths; j++) {
+			struct path_conf *p = &cu->paths[j];
+
+			conf_path_ifname(cu->id, p->name, p->ifname);
+			if (p->type == PATH_IPSEC)
+				p->if_id = conf_path_if_id(cu->id, p->name);
+		}
 	}
 }
 
@@ -783,6 +1099,8 @@ int conf_parse(const char *text, size_t len, struct gw_conf **out,
 	c->site.table_base = DEFAULT_TABLE_BASE;
 	snprintf(c->site.control_socket, sizeof(c->site.control_socket), "%s",
 		 GW_DEFAULT_SOCK);
+	snprintf(c->site.vici_socket, sizeof(c->site.vici_socket), "%s",
+		 GW_DEFAULT_VICI);
 	c->defaults.mtu = DEFAULT_MTU;
 	c->defaults.probe = (struct probe_conf){
 		.kind = PROBE_ICMP, .interval_ms = 100, .fail = 3, .rise = 3,

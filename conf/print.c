@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <json-c/json.h>
 
@@ -98,6 +99,52 @@ static struct json_object *site(const struct site_conf *s, bool *ok)
 	put(o, "ingress", a, ok);
 	put(o, "table_base", num(s->table_base), ok);
 	put(o, "control_socket", str(s->control_socket), ok);
+	put(o, "vici_socket", str(s->vici_socket), ok);
+	return o;
+}
+
+/* A comma-joined list of proposals as the array it was written as. */
+static struct json_object *proposals(const char *s, bool *ok)
+{
+	struct json_object *a = json_object_new_array();
+	const char *comma;
+
+	for (; a && *s; s = *comma ? comma + 1 : comma) {
+		comma = strchrnul(s, ',');
+		push(a, json_object_new_string_len(s, comma - s), ok);
+	}
+	return a;
+}
+
+static struct json_object *ike(const struct ike_conf *k, bool *ok)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	switch (k->auth) {
+	case IKE_AUTH_PSK:
+		put(o, "auth", str("psk"), ok);
+		put(o, "psk_file", str(k->psk_file), ok);
+		break;
+	case IKE_AUTH_PUBKEY:
+		put(o, "auth", str("pubkey"), ok);
+		put(o, "cert", str(k->cert), ok);
+		put(o, "key", str(k->key), ok);
+		put(o, "ca", str(k->ca), ok);
+		break;
+	}
+	/* "": ours by default, which cannot be written as a value. */
+	if (k->local_id[0])
+		put(o, "local_id", str(k->local_id), ok);
+	put(o, "remote_id", str(k->remote_id), ok);
+	put(o, "proposals", proposals(k->proposals, ok), ok);
+	put(o, "esp_proposals", proposals(k->esp_proposals, ok), ok);
+	put(o, "dpd_s", num(k->dpd_s), ok);
+	put(o, "rekey_s", num(k->rekey_s), ok);
+	put(o, "reauth_s", num(k->reauth_s), ok);
+	put(o, "child_rekey_s", num(k->child_rekey_s), ok);
+	put(o, "jitter_pct", num(k->jitter_pct), ok);
 	return o;
 }
 
@@ -119,6 +166,15 @@ static struct json_object *path(const struct path_conf *p, bool *ok)
 		put(o, "remote", addr(&p->remote), ok);
 		if (p->has_key)
 			put(o, "key", num(p->key), ok);
+		break;
+	case PATH_IPSEC:
+		put(o, "type", str("ipsec"), ok);
+		put(o, "remote", addr(&p->remote), ok);
+		put(o, "mode", str(p->ipsec_mode == IPSEC_GRE ? "gre" :
+				   p->ipsec_mode == IPSEC_VTI ? "vti" : "xfrm"), ok);
+		if (p->has_key)
+			put(o, "key", num(p->key), ok);
+		put(o, "ike", ike(&p->ike, ok), ok);
 		break;
 	}
 	put(o, "address", prefix(&p->address), ok);

@@ -45,6 +45,7 @@ struct vctx {
 	size_t *ingress_dup;
 	size_t *name_dup, *id_dup;		/* customers */
 	size_t *path_dup, *subnet_dup, *vlan_dup, *gre_dup, *remote_in;
+	size_t *if_id_dup, *ike_dup;		/* IPsec paths */
 	size_t *prefix_dup;
 };
 
@@ -174,7 +175,7 @@ static void keep_first(size_t *slot, size_t id)
 		*slot = id;
 }
 
-/* Customer prefixes against each other, and GRE remotes inside them. */
+/* Customer prefixes against each other, and tunnel remotes inside them. */
 static void prefix_pair(struct vctx *v, const struct item *o,
 			const struct item *in)
 {
@@ -242,10 +243,13 @@ static int number(struct vctx *v)
 	v->vlan_dup = nones(v->np);
 	v->gre_dup = nones(v->np);
 	v->remote_in = nones(v->np);
+	v->if_id_dup = nones(v->np);
+	v->ike_dup = nones(v->np);
 	v->prefix_dup = nones(v->nx);
 	if (!v->path_owner || !v->prefix_owner || !v->ingress_dup ||
 	    !v->name_dup || !v->id_dup || !v->path_dup || !v->subnet_dup ||
-	    !v->vlan_dup || !v->gre_dup || !v->remote_in || !v->prefix_dup)
+	    !v->vlan_dup || !v->gre_dup || !v->remote_in || !v->if_id_dup ||
+	    !v->ike_dup || !v->prefix_dup)
 		return -ENOMEM;
 	for (ci = 0; ci < nc; ci++) {
 		for (i = 0; i < c->customers[ci].n_paths; i++)
@@ -256,7 +260,14 @@ static int number(struct vctx *v)
 	return 0;
 }
 
-/* Names, ids, VLANs and GRE tunnels that must be unique. */
+/* The paths that make a GRE tunnel: GRE, and IPsec in mode gre. */
+static bool gre_tunnel(const struct path_conf *p)
+{
+	return p->type == PATH_GRE ||
+	       (p->type == PATH_IPSEC && p->ipsec_mode == IPSEC_GRE);
+}
+
+/* Names, ids, VLANs, GRE tunnels and IPsec connections that must be unique. */
 static void relate_unique(struct vctx *v, struct item *it)
 {
 	const struct gw_conf *c = v->c;
@@ -293,13 +304,32 @@ static void relate_unique(struct vctx *v, struct item *it)
 	for (g = n = 0; g < v->np; g++) {
 		const struct path_conf *p = path_at(v, g, &ci, &i);
 
-		if (p->type == PATH_GRE)
+		if (gre_tunnel(p))
 			it[n++] = (struct item){
 				.id = g, .addr = p->remote,
 				.num = p->has_key ? (1ULL << 32) | p->key : 0,
 			};
 	}
 	find_dups(it, n, v->gre_dup);
+
+	/* The if_id holds the customer id: only one customer's can collide. */
+	for (g = n = 0; g < v->np; g++) {
+		const struct path_conf *p = path_at(v, g, &ci, &i);
+
+		if (p->type == PATH_IPSEC)
+			it[n++] = (struct item){ .id = g, .num = p->if_id };
+	}
+	find_dups(it, n, v->if_id_dup);
+
+	/* charon tells connections apart by the peer and its identity. */
+	for (g = n = 0; g < v->np; g++) {
+		const struct path_conf *p = path_at(v, g, &ci, &i);
+
+		if (p->type == PATH_IPSEC)
+			it[n++] = (struct item){ .id = g, .addr = p->remote,
+						 .str = p->ike.remote_id };
+	}
+	find_dups(it, n, v->ike_dup);
 }
 
 /* Path subnets within a customer, prefixes across customers. */
@@ -334,7 +364,7 @@ static int relate_nested(struct vctx *v, struct item *it)
 	for (g = 0; g < v->np; g++) {
 		const struct path_conf *p = path_at(v, g, &ci, &i);
 
-		if (p->type == PATH_GRE)
+		if (p->type != PATH_VLAN)
 			it[n++] = (struct item){
 				.id = g, .addr = p->remote, .probe = true,
 				.len = 8 * gw_addr_len(p->remote.family),
@@ -547,7 +577,8 @@ static void check_ends(struct vctx *v, size_t ci, size_t pi)
 	}
 }
 
-static void check_gre(struct vctx *v, size_t ci, size_t pi, size_t g)
+/* The far end of a GRE or IPsec tunnel, and the GRE tunnel it makes. */
+static void check_tunnel(struct vctx *v, size_t ci, size_t pi, size_t g)
 {
 	const struct path_conf *p = &v->c->customers[ci].paths[pi];
 	const struct site_conf *s = &v->c->site;
@@ -587,6 +618,29 @@ static void check_gre(struct vctx *v, size_t ci, size_t pi, size_t g)
 		     "would route into itself", ci, pi, a,
 		     gw_prefix_str(&v->c->customers[oc].prefixes[oi], b, sizeof(b)),
 		     v->c->customers[oc].name, oc, oi);
+	}
+}
+
+static void check_ipsec(struct vctx *v, size_t ci, size_t pi, size_t g)
+{
+	const struct path_conf *p = &v->c->customers[ci].paths[pi], *o;
+	char q[CONF_QUOTE_MAX], a[GW_ADDRSTRLEN];
+	size_t oc, oi;
+
+	if (v->if_id_dup[g] != NONE) {
+		o = path_at(v, v->if_id_dup[g], &oc, &oi);
+		verr(v, "customers[%zu].paths[%zu].name: \"%s\" has the if_id of "
+		     "\"%s\" (customers[%zu].paths[%zu]), 0x%08" PRIx32 ", a hash "
+		     "of the name: rename one of them", ci, pi, p->name, o->name,
+		     oc, oi, p->if_id);
+	}
+	if (v->ike_dup[g] != NONE) {
+		path_at(v, v->ike_dup[g], &oc, &oi);
+		verr(v, "customers[%zu].paths[%zu].ike.remote_id: %s at %s is "
+		     "already used by customers[%zu].paths[%zu]: charon could not "
+		     "tell the two connections apart", ci, pi,
+		     conf_quote(q, p->ike.remote_id, strlen(p->ike.remote_id)),
+		     gw_addr_str(&p->remote, a, sizeof(a)), oc, oi);
 	}
 }
 
@@ -631,7 +685,11 @@ static void check_path(struct vctx *v, size_t ci, size_t pi)
 		}
 		break;
 	case PATH_GRE:
-		check_gre(v, ci, pi, g);
+		check_tunnel(v, ci, pi, g);
+		break;
+	case PATH_IPSEC:
+		check_tunnel(v, ci, pi, g);
+		check_ipsec(v, ci, pi, g);
 		break;
 	}
 }
@@ -703,6 +761,8 @@ out:
 	free(v.vlan_dup);
 	free(v.gre_dup);
 	free(v.remote_in);
+	free(v.if_id_dup);
+	free(v.ike_dup);
 	free(v.prefix_dup);
 	return ret;
 }

@@ -3,10 +3,14 @@
  * conf/: the address and name helpers, the parser and the validator one
  * behaviour at a time, then the golden configs of tests/conf/:
  *
- *   invalid/NN-name.json  must fail conf_load() with exactly the lines of
- *                         invalid/NN-name.err;
- *   valid/NN-name.json    must load, print as valid/NN-name.norm.json, and
- *                         that output must load and print to the same bytes.
+ *   invalid/NN-name.json  must fail conf_parse() or conf_validate() with
+ *                         exactly the lines of invalid/NN-name.err;
+ *   valid/NN-name.json    must pass both, print as valid/NN-name.norm.json,
+ *                         and that output must parse to the same model and
+ *                         print to the same bytes.
+ *
+ * Not conf_load(): it also checks the files IPsec paths name, which would
+ * tie the golden configs to this machine (test_check_files covers them).
  *
  * The directory is found from this file's path (make compiles it as
  * tests/unit/test-conf.c and check.sh runs it from the top of the tree), or
@@ -99,14 +103,14 @@ static char *print_text(const struct gw_conf *c)
 }
 
 /* Parse and validate text; returns the diagnostics, "" when valid. */
-static char *check(const char *text, struct gw_conf **out)
+static char *check_len(const char *text, size_t len, struct gw_conf **out)
 {
 	struct conf_diag d = { 0 };
 	struct gw_conf *c = NULL;
 	char *msg;
 	int r;
 
-	r = conf_parse(text, strlen(text), &c, &d);
+	r = conf_parse(text, len, &c, &d);
 	if (!r)
 		r = conf_validate(c, &d);
 	assert_true(r == 0 || r == -EINVAL);
@@ -118,6 +122,11 @@ static char *check(const char *text, struct gw_conf **out)
 	else
 		conf_free(c);
 	return msg;
+}
+
+static char *check(const char *text, struct gw_conf **out)
+{
+	return check_len(text, strlen(text), out);
 }
 
 static void expect(const char *text, const char *diag)
@@ -353,14 +362,15 @@ static void test_contract_messages(void **state)
 	       " \"prefixes\": [\"203.0.113.0/24\"], \"filter\": {},"
 	       " \"paths\": [" BASE_PATH "] }] }",
 	       "customers[0].filter: not supported by this build yet\n");
+	/* The IPsec path of the contract's example, as it is written there. */
 	expect("{" BASE_SITE ", \"customers\": [" BASE_CUSTOMER(BASE_PATH ","
 	       "{ \"name\": \"v\", \"type\": \"vlan\", \"parent\": \"eth2\","
 	       "  \"vlan\": 117, \"address\": \"10.0.1.1/30\", \"peer\": \"10.0.1.2\" },"
 	       "{ \"name\": \"sec1\", \"type\": \"ipsec\", \"remote\": \"192.0.2.18\","
 	       "  \"address\": \"10.17.2.1/30\", \"peer\": \"10.17.2.2\", \"priority\": 30,"
-	       "  \"ike\": { \"auth\": \"psk\" } }") "] }",
-	       "customers[0].paths[2].type: \"ipsec\" is not supported by this "
-	       "build yet\n");
+	       "  \"ike\": { \"auth\": \"psk\", \"psk_file\": \"/etc/gwd/psk/mailbox\","
+	       "  \"remote_id\": \"cpe.mailbox.example\" } }") "] }",
+	       "");
 }
 
 static void test_syntax_position(void **state)
@@ -419,7 +429,8 @@ static void test_report_all(void **state)
 	       "customers[0].id: 0 is out of range 1..65535\n"
 	       "customers[0].paths[0].weight: 0 is out of range 1..256\n"
 	       "customers[0].paths[0].vlan: 0 is out of range 1..4094\n"
-	       "customers[0].paths[0].remote: only valid in a path of type \"gre\"\n");
+	       "customers[0].paths[0].remote: only valid in a path of type \"gre\" "
+	       "or \"ipsec\"\n");
 }
 
 static void test_validate_table(void **state)
@@ -524,17 +535,26 @@ static char *with_suffix(const char *json, const char *suffix)
 	return s;
 }
 
+/* A golden config file through check_len(). */
+static char *check_file(const char *file, struct gw_conf **out)
+{
+	size_t len;
+	char *text = read_all(file, &len), *msg;
+
+	if (!text)
+		fail_msg("%s: %s", file, strerror(errno));
+	msg = check_len(text, len, out);
+	free(text);
+	return msg;
+}
+
 static void golden_invalid(void **state)
 {
 	const char *json = *state;
 	char *errf = with_suffix(json, ".err"), *want, *got;
-	struct conf_diag d = { 0 };
-	struct gw_conf *c;
 
-	assert_int_equal(conf_load(json, &c, &d), -EINVAL);
-	assert_null(c);
-	got = diag_text(&d);
-	conf_diag_free(&d);
+	got = check_file(json, NULL);
+	assert_true(got[0]);
 	if (bless()) {
 		write_all(errf, got);
 	} else {
@@ -548,19 +568,79 @@ static void golden_invalid(void **state)
 	free(errf);
 }
 
+static void same_prefix(const struct gw_prefix *a, const struct gw_prefix *b)
+{
+	assert_true(gw_prefix_eq(a, b));
+}
+
+/* Field by field: padding is no part of the model. */
+static void same_path(const struct path_conf *a, const struct path_conf *b)
+{
+	assert_string_equal(a->name, b->name);
+	assert_int_equal(a->type, b->type);
+	assert_string_equal(a->ifname, b->ifname);
+	assert_string_equal(a->parent, b->parent);
+	assert_int_equal(a->vlan, b->vlan);
+	assert_true(gw_addr_eq(&a->remote, &b->remote));
+	assert_int_equal(a->has_key, b->has_key);
+	assert_int_equal(a->key, b->key);
+	assert_int_equal(a->ipsec_mode, b->ipsec_mode);
+	assert_int_equal(a->if_id, b->if_id);
+	/* Strings zero-filled and 32-bit members only: no padding. */
+	assert_memory_equal(&a->ike, &b->ike, sizeof(a->ike));
+	same_prefix(&a->address, &b->address);
+	assert_true(gw_addr_eq(&a->peer, &b->peer));
+	assert_int_equal(a->priority, b->priority);
+	assert_int_equal(a->weight, b->weight);
+	assert_int_equal(a->mtu, b->mtu);
+	assert_memory_equal(&a->probe, &b->probe, sizeof(a->probe));
+}
+
+/* What a printed config means is what the printed one meant. */
+static void same_conf(const struct gw_conf *a, const struct gw_conf *b)
+{
+	size_t i, j;
+
+	assert_string_equal(a->site.name, b->site.name);
+	assert_true(gw_addr_eq(&a->site.underlay_v4, &b->site.underlay_v4));
+	assert_true(gw_addr_eq(&a->site.underlay_v6, &b->site.underlay_v6));
+	assert_int_equal(a->site.n_ingress, b->site.n_ingress);
+	for (i = 0; i < a->site.n_ingress; i++)
+		assert_string_equal(a->site.ingress[i], b->site.ingress[i]);
+	assert_int_equal(a->site.table_base, b->site.table_base);
+	assert_string_equal(a->site.control_socket, b->site.control_socket);
+	assert_string_equal(a->site.vici_socket, b->site.vici_socket);
+	assert_int_equal(a->defaults.mtu, b->defaults.mtu);
+	assert_memory_equal(&a->defaults.probe, &b->defaults.probe,
+			    sizeof(a->defaults.probe));
+	assert_int_equal(a->n_customers, b->n_customers);
+	for (i = 0; i < a->n_customers; i++) {
+		const struct customer_conf *x = &a->customers[i], *y = &b->customers[i];
+
+		assert_string_equal(x->name, y->name);
+		assert_int_equal(x->id, y->id);
+		assert_int_equal(x->table, y->table);
+		assert_string_equal(x->vrf, y->vrf);
+		assert_int_equal(x->n_prefixes, y->n_prefixes);
+		for (j = 0; j < x->n_prefixes; j++)
+			same_prefix(&x->prefixes[j], &y->prefixes[j]);
+		assert_int_equal(x->n_paths, y->n_paths);
+		for (j = 0; j < x->n_paths; j++)
+			same_path(&x->paths[j], &y->paths[j]);
+	}
+}
+
 static void golden_valid(void **state)
 {
 	const char *json = *state;
 	char *normf = with_suffix(json, ".norm.json"), *want, *got, *again, *msg;
-	struct conf_diag d = { 0 };
-	struct gw_conf *c, *c2 = NULL;
+	struct gw_conf *c = NULL, *c2 = NULL;
 
-	if (conf_load(json, &c, &d)) {
-		msg = diag_text(&d);
-		fail_msg("%s does not load:\n%s", json, msg);
-	}
+	msg = check_file(json, &c);
+	if (msg[0])
+		fail_msg("%s is not valid:\n%s", json, msg);
+	free(msg);
 	got = print_text(c);
-	conf_free(c);
 	if (bless()) {
 		write_all(normf, got);
 	} else {
@@ -570,11 +650,13 @@ static void golden_valid(void **state)
 		same_text(normf, want, got);
 		free(want);
 	}
-	/* The normalized form means the same: it loads and prints the same. */
+	/* The normalized form means the same: the same model, the same text. */
 	msg = check(got, &c2);
 	same_text("diagnostics of the normalized config", "", msg);
+	same_conf(c, c2);
 	again = print_text(c2);
 	same_text("print of the normalized config", got, again);
+	conf_free(c);
 	conf_free(c2);
 	free(msg);
 	free(again);
