@@ -21,26 +21,11 @@ topo_ipsec_custA gre
 echo "custA: charon up and both configs loaded in $(since "$t") s"
 swanctl_at custA --list-conns
 
-step "gateway side: what gwd will create"
-ip -n gw link add gwvrf17 type vrf table 1017
-ip -n gw link set gwvrf17 up
-ip -n gw route add unreachable default table 1017 metric 4278198272
-ip -n gw link add gw17-sec1 type xfrm if_id $IFID1
-ip -n gw link set gw17-sec1 master gwvrf17
-ip -n gw addr add 10.17.2.1/30 dev gw17-sec1
-ip -n gw link set gw17-sec1 up
-ip -n gw link add gw17-sec2 type gre local 198.51.100.1 remote 192.0.2.118 key 218
-ip -n gw link set gw17-sec2 master gwvrf17
-ip -n gw addr add 10.17.3.1/30 dev gw17-sec2
-ip -n gw link set gw17-sec2 up
-ip -n gw -d link show gw17-sec1
-ip -n gw -d link show gw17-sec2
-
-t=$(now)
-charon_start gw gw
-echo "gw: charon up in $(since "$t") s"
-# What gwd will send with load-conn and load-shared.
-cat >"${charon_swanctl[gw]}/conf.d/custa.conf" <<CONF
+# gw_conf: the gateway's swanctl.conf, what gwd will send with load-conn and
+# load-shared.  NO_SEC2=1 leaves custa-sec2 out, SEC2_START sets its
+# start_action.
+gw_conf() {
+	cat <<CONF
 connections {
 	custa-sec1 {
 		version = 2
@@ -49,6 +34,7 @@ connections {
 		proposals = aes256gcm16-prfsha384-x25519
 		rekey_time = 4h
 		dpd_delay = 10s
+		mobike = no
 		local {
 			auth = psk
 			id = gw.fra1.example
@@ -71,6 +57,8 @@ connections {
 			}
 		}
 	}
+CONF
+	[[ -n ${NO_SEC2-} ]] || cat <<CONF
 	custa-sec2 {
 		version = 2
 		local_addrs = 198.51.100.1
@@ -78,6 +66,7 @@ connections {
 		proposals = aes256gcm16-prfsha384-x25519
 		rekey_time = 4h
 		dpd_delay = 10s
+		mobike = no
 		local {
 			auth = psk
 			id = gw.fra1.example
@@ -94,10 +83,12 @@ connections {
 				esp_proposals = aes256gcm16-x25519
 				rekey_time = 1h
 				dpd_action = restart
-				start_action = none
+				start_action = ${SEC2_START:-none}
 			}
 		}
 	}
+CONF
+	cat <<CONF
 }
 secrets {
 	ike-custa-sec1 {
@@ -112,6 +103,27 @@ secrets {
 	}
 }
 CONF
+}
+
+step "gateway side: what gwd will create"
+ip -n gw link add gwvrf17 type vrf table 1017
+ip -n gw link set gwvrf17 up
+ip -n gw route add unreachable default table 1017 metric 4278198272
+ip -n gw link add gw17-sec1 type xfrm if_id $IFID1
+ip -n gw link set gw17-sec1 master gwvrf17
+ip -n gw addr add 10.17.2.1/30 dev gw17-sec1
+ip -n gw link set gw17-sec1 up
+ip -n gw link add gw17-sec2 type gre local 198.51.100.1 remote 192.0.2.118 key 218
+ip -n gw link set gw17-sec2 master gwvrf17
+ip -n gw addr add 10.17.3.1/30 dev gw17-sec2
+ip -n gw link set gw17-sec2 up
+ip -n gw -d link show gw17-sec1
+ip -n gw -d link show gw17-sec2
+
+t=$(now)
+charon_start gw gw
+echo "gw: charon up in $(since "$t") s"
+gw_conf >"${charon_swanctl[gw]}/conf.d/custa.conf"
 t=$(now)
 swanctl_at gw --load-all
 echo "gw: load-all in $(since "$t") s"
@@ -129,8 +141,7 @@ ip -n gw xfrm policy
 ip -n gw xfrm state
 echo "-- routes and rules charon left (table 220)"
 for ns in gw custA; do
-	echo "$ns: rules: $(ip -n $ns rule show | grep -c 220 || true) for table 220; routes in 220: $(ip -n $ns route show table 220 2>/dev/null | wc -l)"
-	ip -n $ns route show table 220 2>/dev/null || true
+	echo "$ns: rules for table 220: [$(ip -n $ns rule show | grep -w 'lookup 220' || true)]; routes in 220: $(ip -n $ns route show table 220 2>/dev/null | wc -l)"
 done
 
 step "traffic"
@@ -241,8 +252,101 @@ grep -i -E 'initial_contact|duplicate|deleting|destroying' "$LAB_DIR/charon-cust
 ip netns exec gw ping -n -c 3 -i 0.2 -I gwvrf17 10.17.2.2
 ip netns exec gw ping -n -c 3 -i 0.2 -I gwvrf17 10.17.3.2
 
-step "charon's logs"
-grep -E 'KNL|CHD|IKE' "$LAB_DIR/charon-gw.log" | grep -v -E 'sending packet|received packet' | head -150
+n_child() { swanctl_at gw --list-sas --ike "$1" 2>/dev/null | grep -c "^  $2: #" || true; }
+step "reload unchanged: SAs stay"
+swanctl_at gw --load-all | grep -v -E '^(no|loaded)' || true
+grep -E 'vici connection' "$LAB_DIR/charon-gw.log" | tail -n 2
+echo "CHILD_SAs: sec1 $(n_child custa-sec1 sec1), sec2 $(n_child custa-sec2 sec2)"
+ping_ok gw 10.17.2.2 -I gwvrf17
+ping_ok gw 10.17.3.2 -I gwvrf17
+
+step "initiate sec1 again while it is up"
+swanctl_at gw --initiate --child sec1 --timeout 30 | tail -n 1
+echo "CHILD_SAs of custa-sec1 now: $(n_child custa-sec1 sec1); IKE_SAs: $(swanctl_at gw --list-sas | grep -c '^custa-sec1:')"
+swanctl_at gw --list-sas --ike custa-sec1
+# Back to one: terminate the whole IKE_SA, initiate once.
+swanctl_at gw --terminate --ike custa-sec1 --timeout 30 | tail -n 1
+swanctl_at gw --initiate --child sec1 --timeout 30 | tail -n 1
+
+step "wrong PSK on the customer's side"
+topo_ipsec_custA xfrm wrong-psk
+swanctl_at gw --terminate --ike custa-sec1 --timeout 30 | tail -n 1
+t=$(now)
+if swanctl_at gw --initiate --child sec1 --timeout 30 >"$LAB_DIR/initiate-wrong" 2>&1; then
+	fail "sec1 came up with a wrong PSK"
+fi
+echo "initiate with the wrong PSK failed in $(since "$t") s:"
+grep -E 'AUTH|auth|MAC|failed' "$LAB_DIR/initiate-wrong" | tail -n 4
+grep -E 'MAC mismatched|AUTHENTICATION_FAILED' "$LAB_DIR/charon-custA.log" | tail -n 2
+ping_fails gw 10.17.2.2 -I gwvrf17
+topo_ipsec_custA xfrm
+t=$(now)
+swanctl_at gw --initiate --child sec1 --timeout 30 | tail -n 1
+echo "right PSK back: up in $(since "$t") s"
+ping_ok gw 10.17.2.2 -I gwvrf17
+
+step "PSKs with only the gateway's ID on the customer's side"
+for m in xfrm gre; do
+	sed -i -e '/^\s*id-me = /d' -e 's/^\(\s*\)id-gw = /\1id = /' "${charon_swanctl[custA]}/conf.d/$m.conf"
+done
+grep -A3 '^secrets' "${charon_swanctl[custA]}/conf.d/gre.conf"
+swanctl_at custA --load-all | grep -i secret || true
+for c in sec1 sec2; do
+	swanctl_at gw --terminate --ike custa-$c --timeout 30 >/dev/null 2>&1 || true
+	if swanctl_at gw --initiate --child $c --timeout 30 >"$LAB_DIR/initiate-ambig-$c" 2>&1; then
+		echo "$c: up"
+	else
+		echo "$c: FAILED: $(grep -E 'AUTHENTICATION_FAILED|failed' "$LAB_DIR/initiate-ambig-$c" | head -n 2 | tr '\n' ' ')"
+	fi
+done
+grep -E 'MAC mismatched' "$LAB_DIR/charon-custA.log" | tail -n 2 || true
+topo_ipsec_custA xfrm
+topo_ipsec_custA gre
+for c in sec1 sec2; do
+	[[ $(n_child custa-$c $c) == 1 ]] || swanctl_at gw --initiate --child $c --timeout 30 | tail -n 1
+done
+
+step "short lifetimes on the customer's side: rekeying under traffic"
+topo_ipsec_custA gre short-life
+swanctl_at custA --list-conns | grep -E 'rekeying|scrubbing-gre'
+swanctl_at gw --terminate --ike custa-sec2 --timeout 30 | tail -n 1
+swanctl_at gw --initiate --child sec2 --timeout 30 | tail -n 1
+mark=$(wc -l <"$LAB_DIR/charon-gw.log")
+ip netns exec gw ping -D -n -i 0.05 -W 1 -w 40 -I gwvrf17 10.17.3.2 >"$LAB_DIR/ping-rekey" 2>&1 || true
+tail -n 3 "$LAB_DIR/ping-rekey"
+awk '/icmp_seq=/ { split($0, a, "icmp_seq="); s = a[2] + 0; if (s - last - 1 > gap) gap = s - last - 1; last = s }
+	END { printf "longest run of lost pings: %d\n", gap }' "$LAB_DIR/ping-rekey"
+tail -n +"$mark" "$LAB_DIR/charon-gw.log" | grep -i -E 'rekey|established|deleting|closing' | grep -v -E 'scheduling|maximum' || true
+swanctl_at gw --list-sas --ike custa-sec2
+echo "gw's states for .118: $(ip -n gw xfrm state | grep -c '192.0.2.118 dst\|dst 192.0.2.118')"
+topo_ipsec_custA gre
+
+step "unload a connection: start_action none vs start"
+NO_SEC2=1 gw_conf >"${charon_swanctl[gw]}/conf.d/custa.conf"
+swanctl_at gw --load-all | grep -i -E 'unloaded|connections'
+echo "start_action=none, unloaded: custa-sec2 IKE_SAs left: $(swanctl_at gw --list-sas | grep -c '^custa-sec2:'), CHILD_SAs: $(n_child custa-sec2 sec2)"
+swanctl_at gw --terminate --ike custa-sec2 --timeout 30 | tail -n 1
+SEC2_START=start gw_conf >"${charon_swanctl[gw]}/conf.d/custa.conf"
+t=$(now)
+swanctl_at gw --load-all | grep -i -E 'loaded conn|connections'
+wait_for 30 child_installed gw sec2 || fail "start_action=start did not bring sec2 up"
+echo "start_action=start: sec2 up $(since "$t") s after load-conn"
+ping_ok gw 10.17.3.2 -I gwvrf17
+NO_SEC2=1 gw_conf >"${charon_swanctl[gw]}/conf.d/custa.conf"
+swanctl_at gw --load-all | grep -i -E 'unloaded|connections'
+sleep 1
+echo "start_action=start, unloaded: custa-sec2 IKE_SAs left: $(swanctl_at gw --list-sas | grep -c '^custa-sec2:'), customer's: $(swanctl_at custA --list-sas | grep -c '^scrubbing-gre:'), gw states for .118: $(ip -n gw xfrm state | grep -c '192.0.2.118')"
+grep -E "closing|uninstall|unload" "$LAB_DIR/charon-gw.log" | tail -n 3
+gw_conf >"${charon_swanctl[gw]}/conf.d/custa.conf"
+swanctl_at gw --load-all >/dev/null
+swanctl_at gw --initiate --child sec2 --timeout 30 | tail -n 1
+ping_ok gw 10.17.3.2 -I gwvrf17
+
+step "charon's logs (selected)"
+echo "MOBIKE addresses sent by gw (mobike = no): $(grep -c 'additional MOBIKE peer address' "$LAB_DIR/charon-custA.log" || true)"
+grep -i -E 'already exists|try to update|unable|refus|error|warn|INITIAL_CONTACT|duplicate' "$LAB_DIR/charon-gw.log" | head -n 30 || true
 echo ...
-grep -E 'IKE|CHD' "$LAB_DIR/charon-custA.log" | grep -v -E 'sending packet|received packet' | head -80
+grep -i -E 'unable|refus|error|warn|INITIAL_CONTACT|duplicate|MOBIKE' "$LAB_DIR/charon-custA.log" | head -n 30 || true
+echo "-- custA's log around the first IKE_AUTH"
+grep -m 1 -B2 -A30 'IKE_AUTH request 1' "$LAB_DIR/charon-custA.log" | grep -v -E 'CFG\]  ' | head -n 40
 pass "prototype done"

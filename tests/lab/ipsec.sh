@@ -20,8 +20,10 @@
 # kernel-libipsec is never loaded: with Debian's extra plugins installed it
 # would move ESP into user space (a TUN device) instead of the kernel's xfrm.
 #
-# CHARON_ROUTES=yes|no sets charon.install_routes; no by default in ns gw
-# (gwd owns every route there), yes (charon's default) elsewhere.
+# CHARON_ROUTES=yes|no: yes is charon's default (routes into table 220 and
+# an ip rule for it at priority 220, made at startup whatever the SAs), no
+# sets install_routes = no and routing_table = 0 (neither routes nor the
+# rule: gwd owns every route and rule in gw).  no by default in ns gw.
 
 CHARON_BIN=${CHARON_BIN:-/usr/lib/ipsec/charon}
 SWANCTL_CONFS=$PWD/tests/lab/swanctl
@@ -59,6 +61,7 @@ charon {
 		}
 	}
 	install_routes = $routes
+$([[ $routes == yes ]] || printf '\trouting_table = 0\n')
 	filelog {
 		lab {
 			path = $LAB_DIR/charon-$name.log
@@ -132,7 +135,7 @@ swanctl_conf() {
 	for v; do
 		case $v in
 		wrong-psk) sed+=(-e 's/^\(\s*secret = "\)[^"]*"/\1not-the-psk-we-agreed-on"/') ;;
-		short-life) sed+=(-e 's/^\(\s*\)rekey_time = 4h$/\1rekey_time = 60s/'
+		short-life) sed+=(-e 's/^\(\s*\)rekey_time = 4h$/\1rekey_time = 30s/'
 			-e 's/^\(\s*\)rekey_time = 1h$/\1rekey_time = 20s\n\1life_time = 30s\n\1rand_time = 5s/') ;;
 		*) fail "swanctl_conf: what is $v" ;;
 		esac
