@@ -255,3 +255,52 @@ NFT
 # route_a: custa's IPv4 prefix route in gw; on_path PATH: it goes via PATH.
 route_a() { ip -n gw route show table 1017 203.0.113.0/24; }
 on_path() { route_a | grep_q "via .* dev gw17-$1"; }
+
+# IPsec towards custA (tests/lab/ipsec.sh has the charons).  custA's router
+# gets two more public addresses for IKE and ESP, routed from gw over wan-a
+# like 192.0.2.17: 192.0.2.117 for the xfrm-mode path (tunnel-mode ESP into
+# an xfrm interface), 192.0.2.118 for the gre-mode path (GRE in
+# transport-mode ESP).  Not part of topo_build: topo_ipsec_custA adds them.
+topo_ipsec_underlay() {
+	ip -n custA addr show dev lo | grep_q 192.0.2.117 && return
+	local a
+	for a in 192.0.2.117 192.0.2.118; do
+		ip -n custA addr add "$a/32" dev lo
+		ip -n gw route add "$a/32" via 10.255.1.2
+	done
+}
+
+# topo_ipsec_custA xfrm|gre [wrong-psk] [short-life]: custA's side of one
+# IPsec path, as a customer sets it up by hand: the link, its inner address,
+# and its swanctl.conf from tests/lab/swanctl/ (optionally a variant, see
+# swanctl_conf) loaded into custA's charon "custA", started if need be.
+#   xfrm: ipsec0, an xfrm interface (if_id 42) with 10.17.2.2/30; a tunnel-
+#         mode CHILD_SA 0.0.0.0/0 === 0.0.0.0/0 bound to if_id 42.
+#   gre:  gre-sec, GRE 192.0.2.118 -> 198.51.100.1 key 218 with 10.17.3.2/30;
+#         a transport-mode CHILD_SA for GRE between the two.
+# Run it again with other variants to replace the customer's config.
+topo_ipsec_custA() {
+	local mode=$1
+	shift
+	topo_ipsec_underlay
+	[[ -n ${charon_pids[custA]-} ]] || charon_start custA custA
+	case $mode in
+	xfrm)
+		if ! ip -n custA link show ipsec0 >/dev/null 2>&1; then
+			ip -n custA link add ipsec0 type xfrm dev wan if_id 42
+			ip -n custA addr add 10.17.2.2/30 dev ipsec0
+			ip -n custA link set ipsec0 up
+		fi ;;
+	gre)
+		if ! ip -n custA link show gre-sec >/dev/null 2>&1; then
+			ip -n custA link add gre-sec type gre local 192.0.2.118 \
+				remote 198.51.100.1 key 218
+			ip -n custA addr add 10.17.3.2/30 dev gre-sec
+			ip -n custA link set gre-sec up
+		fi ;;
+	*) fail "topo_ipsec_custA: mode xfrm or gre, not $mode" ;;
+	esac
+	swanctl_conf "custA-$mode.conf" "$@" >"${charon_swanctl[custA]}/conf.d/$mode.conf"
+	swanctl_at custA --load-all >>"$LAB_DIR/swanctl-custA.out" 2>&1 ||
+		{ cat "$LAB_DIR/swanctl-custA.out" >&2; fail "custA's swanctl --load-all"; }
+}
