@@ -239,6 +239,16 @@ static bool customer_known(const struct path_rt *rt, size_t n, const char *name)
 	return false;
 }
 
+/*
+ * A GRE-mode IPsec path is probed only while its SA is known to be up:
+ * without the SA's policies, the probes would leave as GRE in clear.
+ */
+static bool watch_held(const struct gwd *g, const struct path_conf *p)
+{
+	return p->type == PATH_IPSEC && p->ipsec_mode == IPSEC_GRE &&
+	       gwd_ipsec_sa(g, p) != IPSEC_SA_UP;
+}
+
 int gwd_paths_sync(struct gwd *g)
 {
 	size_t n = 0, k = 0, n_old = 0, n_cust = g->conf->n_customers;
@@ -321,7 +331,8 @@ int gwd_paths_sync(struct gwd *g)
 	g->rt_base = base;
 	g->crt = crt;
 	for (k = 0; k < n; k++) {
-		int ret = watch_running(&rt[k]) ? 0 : watch_start(&rt[k], (uint16_t)(k + 1));
+		int ret = watch_running(&rt[k]) || watch_held(g, &rt[k].conf) ? 0 :
+			  watch_start(&rt[k], (uint16_t)(k + 1));
 
 		if (ret < 0)
 			log_err("customer %s: path %s: cannot start its %s: %s", rt[k].customer,
@@ -586,6 +597,15 @@ void gwd_path_sa_changed(struct gwd *g, const char *customer, const char *path,
 
 	if (!rt)
 		return;
+	if (watch_held(g, p)) {
+		watch_stop(rt, false);
+	} else if (!watch_running(rt)) {
+		int ret = watch_start(rt, (uint16_t)(rt - g->rt + 1));
+
+		if (ret < 0)
+			log_err("customer %s: path %s: cannot start its probes: %s",
+				customer, path, strerror(-ret));
+	}
 	was = rt->health.state;
 	sd_event_now(g->ev, CLOCK_MONOTONIC, &now);
 	snprintf(reason, sizeof(reason), "IPsec: %s", why);

@@ -152,3 +152,82 @@ swanctl_psk() {
 child_installed() {
 	swanctl_at "$1" --list-sas --raw 2>/dev/null | grep_q "$2 {.*state=INSTALLED"
 }
+
+# ipsec_psk_files: the gateway's PSK files for sec1 and sec2 (mode 0600, as
+# gwd demands), the PSKs custA's swanctl.conf files hold.
+ipsec_psk_files() {
+	local m
+	for m in xfrm gre; do
+		(umask 077 && swanctl_psk "custA-$m.conf" >"$LAB_DIR/psk-$m")
+	done
+}
+
+# ipsec_config [PRIO_GRE1 PRIO_SEC1 PRIO_SEC2 [EXTRA_IKE]]: gwd's config with
+# custA's plain GRE path gre1, its IPsec paths sec1 (xfrm mode, to
+# 192.0.2.117) and sec2 (GRE over transport-mode ESP, to 192.0.2.118, key
+# 218), its ip6gre path, and custB; gwd drives charon "gw".  EXTRA_IKE is
+# added to both ike objects (e.g. '"child_rekey_s": 20,').
+ipsec_config() {
+	local pg=${1:-10} p1=${2:-20} p2=${3:-30} extra=${4:-}
+	ipsec_psk_files
+	cat >"$GWD_CONF" <<JSON
+{
+  "site": {
+    "name": "lab",
+    "underlay": { "v4": "198.51.100.1", "v6": "2001:db8:ffff::1" },
+    "ingress": ["eth1"],
+    "control_socket": "$GWD_SOCK",
+    "vici_socket": "$(charon_dir gw)/charon.vici"
+  },
+  "defaults": {
+    "probe": { "degraded_loss_pct": 0 }
+  },
+  "customers": [
+    {
+      "name": "custa", "id": 17,
+      "prefixes": ["203.0.113.0/24", "2001:db8:17::/48"],
+      "paths": [
+        { "name": "gre1", "type": "gre", "remote": "192.0.2.17", "key": 17,
+          "address": "10.17.1.1/30", "peer": "10.17.1.2", "priority": $pg },
+        { "name": "sec1", "type": "ipsec", "remote": "192.0.2.117",
+          "address": "10.17.2.1/30", "peer": "10.17.2.2", "priority": $p1,
+          "ike": { $extra "psk_file": "$LAB_DIR/psk-xfrm",
+                   "local_id": "gw.fra1.example", "remote_id": "cpe-a.example" } },
+        { "name": "sec2", "type": "ipsec", "mode": "gre", "remote": "192.0.2.118",
+          "key": 218, "address": "10.17.3.1/30", "peer": "10.17.3.2", "priority": $p2,
+          "ike": { $extra "psk_file": "$LAB_DIR/psk-gre",
+                   "local_id": "gw.fra1.example", "remote_id": "cpe-a-gre.example" } },
+        { "name": "gre6", "type": "gre", "remote": "2001:db8:ff17::17",
+          "address": "fd17::1/64", "peer": "fd17::2", "priority": 10 }
+      ]
+    },
+    {
+      "name": "custb", "id": 18,
+      "prefixes": ["198.51.100.128/25"],
+      "paths": [
+        { "name": "gre1", "type": "gre", "remote": "192.0.2.18", "key": 18,
+          "address": "10.17.1.1/30", "peer": "10.17.1.2", "priority": 10 }
+      ]
+    }
+  ]
+}
+JSON
+}
+
+# ipsec_lab [CUSTOMER_VARIANTS...]: the topology, custA's two IPsec paths
+# (their swanctl.conf with the variants given), and the gateway's charon.
+ipsec_lab() {
+	topo_build
+	topo_ipsec_custA xfrm "$@"
+	topo_ipsec_custA gre "$@"
+	charon_start gw gw
+}
+
+# sa_state PATH: gwd's view of custa's IPsec path ("up", "down", "unknown").
+sa_state() {
+	gwctl -j show paths | json "[p.get('ipsec_sa') for p in j if p['customer']=='custa' and p['path']=='$1'][0]"
+}
+sa_up() { [[ $(sa_state "$1") == up ]]; }
+
+# xfrm_spis: the SPIs of every SA in gw's kernel, sorted: the data plane's truth.
+xfrm_spis() { ip -n gw xfrm state | awk '$3 == "spi" { print $4 }' | sort | xargs; }
