@@ -726,7 +726,7 @@ static int parse_proposal(struct pctx *x, struct json_object *v, void *elem)
 			    "joined by '-', like \"aes256gcm16-x25519\")",
 			    conf_quote(q, s, len));
 	if (has_token(s, "null"))
-		return perr(x, "%s has \"null\", the cipher that does not "
+		return perr(x, "%s has the cipher \"null\", which does not "
 			    "encrypt", conf_quote(q, s, len));
 	if (j->len + !!j->len + len < j->size)
 		sprintf(j->buf + j->len, "%s%s", j->len ? "," : "", s);
@@ -750,8 +750,8 @@ static int p_proposals(struct pctx *x, struct json_object *v, void *obj,
 	/* Every member appends to the one string: a stride of 0. */
 	ret = each(x, v, &j, 0, parse_proposal);
 	if (!ret && j.len >= j.size)
-		return perr(x, "%zu bytes joined with commas, more than %zu",
-			    j.len, j.size - 1);
+		return perr(x, "joined with commas, the proposals take %zu "
+			    "bytes, more than %zu", j.len, j.size - 1);
 	return ret;
 }
 

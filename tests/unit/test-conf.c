@@ -19,6 +19,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,11 +27,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
-#include "conf/model.h"
+#include "conf/internal.h"
 
 static char *conf_dir;	/* tests/conf of the source tree */
 
@@ -333,6 +335,76 @@ static void test_overrides(void **state)
 	conf_free(c);
 }
 
+#define IPSEC_PATH(name, net, remote, more)                                 \
+	"{ \"name\": \"" name "\", \"type\": \"ipsec\", \"remote\": \"" remote "\","  \
+	" \"address\": \"10.0." net ".1/30\", \"peer\": \"10.0." net ".2\"," more     \
+	" \"ike\": { \"psk_file\": \"/etc/gwd/psk/c\","                          \
+	" \"remote_id\": \"" name ".example\" } }"
+
+/* An IPsec path's defaults, derived if_id, and MTU by mode and family. */
+static void test_ipsec(void **state)
+{
+	static const char *const text =
+		"{ \"site\": { \"name\": \"t\", \"ingress\": [\"eth1\"],"
+		" \"underlay\": { \"v4\": \"198.51.100.1\", \"v6\": \"2001:db8::1\" } },"
+		" %s \"customers\": [" BASE_CUSTOMER(
+		IPSEC_PATH("x4", "1", "192.0.2.1", "") ","
+		IPSEC_PATH("x6", "2", "2001:db8:1::1", "") ","
+		IPSEC_PATH("g4", "3", "192.0.2.1", " \"mode\": \"gre\",") ","
+		IPSEC_PATH("g6", "4", "2001:db8:1::1", " \"mode\": \"gre\", \"key\": 4,") ","
+		IPSEC_PATH("v4", "5", "192.0.2.1", " \"mode\": \"vti\",") ","
+		IPSEC_PATH("v6", "6", "2001:db8:1::1", " \"mode\": \"vti\",")) "] }";
+	static const uint32_t mtu[] = { 1438, 1418, 1400, 1380, 1438, 1418 };
+	const struct path_conf *p;
+	struct gw_conf *c = NULL;
+	char *conf, *msg;
+	size_t i;
+
+	assert_true(asprintf(&conf, text, "") > 0);
+	msg = check(conf, &c);
+	assert_string_equal(msg, "");
+	free(msg);
+	free(conf);
+	assert_string_equal(c->site.vici_socket, GW_DEFAULT_VICI);
+	p = &c->customers[0].paths[0];
+	assert_int_equal(p->type, PATH_IPSEC);
+	assert_int_equal(p->ipsec_mode, IPSEC_XFRM);
+	assert_false(p->has_key);
+	assert_int_equal(p->if_id, conf_path_if_id(7, "x4"));
+	assert_int_equal(p->if_id >> 16, 7);
+	assert_int_equal(p->ike.auth, IKE_AUTH_PSK);
+	assert_string_equal(p->ike.psk_file, "/etc/gwd/psk/c");
+	assert_string_equal(p->ike.local_id, "");
+	assert_string_equal(p->ike.remote_id, "x4.example");
+	assert_string_equal(p->ike.proposals,
+			    "aes256gcm16-prfsha384-x25519,aes256gcm16-prfsha384-ecp384");
+	assert_string_equal(p->ike.esp_proposals,
+			    "aes256gcm16-x25519,aes256gcm16-ecp384");
+	assert_int_equal(p->ike.dpd_s, 10);
+	assert_int_equal(p->ike.rekey_s, 14400);
+	assert_int_equal(p->ike.reauth_s, 0);
+	assert_int_equal(p->ike.child_rekey_s, 3600);
+	assert_int_equal(p->ike.jitter_pct, 10);
+	assert_int_equal(c->customers[0].paths[1].ipsec_mode, IPSEC_XFRM);
+	assert_int_equal(c->customers[0].paths[2].ipsec_mode, IPSEC_GRE);
+	assert_int_equal(c->customers[0].paths[3].key, 4);
+	assert_int_equal(c->customers[0].paths[4].ipsec_mode, IPSEC_VTI);
+	for (i = 0; i < 6; i++)
+		assert_int_equal(c->customers[0].paths[i].mtu, mtu[i]);
+	conf_free(c);
+
+	/* defaults.mtu is the most a tunnel gets, as for GRE. */
+	assert_true(asprintf(&conf, text, "\"defaults\": { \"mtu\": 1410 },") > 0);
+	msg = check(conf, &c);
+	assert_string_equal(msg, "");
+	free(msg);
+	free(conf);
+	for (i = 0; i < 6; i++)
+		assert_int_equal(c->customers[0].paths[i].mtu,
+				 mtu[i] < 1410 ? mtu[i] : 1410);
+	conf_free(c);
+}
+
 /* The messages the config contract quotes, word for word. */
 static void test_contract_messages(void **state)
 {
@@ -497,6 +569,134 @@ static void test_load_errors(void **state)
 	assert_int_equal(d.n, 1);
 	assert_non_null(strstr(d.msg[0], ": larger than 16 MiB"));
 	conf_diag_free(&d);
+}
+
+static void make_file(const char *dir, const char *name, mode_t mode)
+{
+	char file[256];
+	int fd;
+
+	snprintf(file, sizeof(file), "%s/%s", dir, name);
+	fd = open(file, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "secret\n", 7), 7);
+	/* Modes as given, whatever the umask. */
+	assert_int_equal(fchmod(fd, mode), 0);
+	close(fd);
+}
+
+/* A psk path naming dir/file, or a pubkey path naming three files. */
+static void add_path(FILE *f, int i, const char *dir, const char *psk,
+		     const char *cert, const char *key, const char *ca)
+{
+	fprintf(f, "%s{ \"name\": \"s%d\", \"type\": \"ipsec\","
+		" \"remote\": \"192.0.2.%d\", \"address\": \"10.0.%d.1/30\","
+		" \"peer\": \"10.0.%d.2\", \"ike\": { \"remote_id\": \"r\", ",
+		i ? ", " : "", i, i + 1, i, i);
+	if (psk)
+		fprintf(f, "\"psk_file\": \"%s/%s\" } }", dir, psk);
+	else
+		fprintf(f, "\"auth\": \"pubkey\", \"cert\": \"%s/%s\","
+			" \"key\": \"%s/%s\", \"ca\": \"%s/%s\" } }",
+			dir, cert, dir, key, dir, ca);
+}
+
+/*
+ * conf_load() checks the files IPsec paths name, after validation: the
+ * secrets private to their owner, every file a regular file it can open.
+ */
+static void test_check_files(void **state)
+{
+	static const char *const made[] = {
+		"dir" /* first: rmdir() */, "fifo", "psk0600", "psk0400",
+		"psk0640", "psk0644", "psk0604", "cert", "link", "gwd.json",
+	};
+	char dir[] = "/tmp/test-conf-XXXXXX", file[256], *want, *msg, *text = NULL;
+	struct conf_diag d = { 0 };
+	struct gw_conf *c;
+	size_t len = 0, i;
+	FILE *f;
+
+	assert_non_null(mkdtemp(dir));
+	make_file(dir, "psk0600", 0600);
+	make_file(dir, "psk0400", 0400);
+	make_file(dir, "psk0640", 0640);
+	make_file(dir, "psk0644", 0644);
+	make_file(dir, "psk0604", 0604);
+	make_file(dir, "cert", 0644);
+	snprintf(file, sizeof(file), "%s/dir", dir);
+	assert_int_equal(mkdir(file, 0700), 0);
+	snprintf(file, sizeof(file), "%s/fifo", dir);
+	assert_int_equal(mkfifo(file, 0600), 0);
+
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	fprintf(f, "{" BASE_SITE ", \"customers\": [{ \"name\": \"c\", \"id\": 7,"
+		" \"prefixes\": [\"203.0.113.0/24\"], \"paths\": [");
+	add_path(f, 0, dir, "psk0600", NULL, NULL, NULL);
+	add_path(f, 1, dir, "psk0400", NULL, NULL, NULL);
+	add_path(f, 2, dir, "psk0640", NULL, NULL, NULL);
+	add_path(f, 3, dir, "psk0644", NULL, NULL, NULL);
+	add_path(f, 4, dir, "psk0604", NULL, NULL, NULL);
+	add_path(f, 5, dir, "missing", NULL, NULL, NULL);
+	add_path(f, 6, dir, "dir", NULL, NULL, NULL);
+	add_path(f, 7, dir, "fifo", NULL, NULL, NULL);
+	add_path(f, 8, dir, NULL, "cert", "psk0600", "cert");
+	add_path(f, 9, dir, NULL, "dir", "cert", "missing");
+	add_path(f, 10, dir, NULL, "fifo", "psk0640", "psk0600");
+	fprintf(f, "] }] }");
+	fclose(f);
+	snprintf(file, sizeof(file), "%s/gwd.json", dir);
+	write_all(file, text);
+	free(text);
+
+	assert_int_equal(conf_load(file, &c, &d), -EINVAL);
+	assert_null(c);
+	msg = diag_text(&d);
+	conf_diag_free(&d);
+	assert_true(asprintf(&want,
+		"customers[0].paths[2].ike.psk_file: %1$s/psk0640 is mode 0640, must be 0600 or stricter (it holds a secret)\n"
+		"customers[0].paths[3].ike.psk_file: %1$s/psk0644 is mode 0644, must be 0600 or stricter (it holds a secret)\n"
+		"customers[0].paths[4].ike.psk_file: %1$s/psk0604 is mode 0604, must be 0600 or stricter (it holds a secret)\n"
+		"customers[0].paths[5].ike.psk_file: %1$s/missing: No such file or directory\n"
+		"customers[0].paths[6].ike.psk_file: %1$s/dir is not a regular file\n"
+		"customers[0].paths[7].ike.psk_file: %1$s/fifo is not a regular file\n"
+		"customers[0].paths[9].ike.cert: %1$s/dir is not a regular file\n"
+		"customers[0].paths[9].ike.key: %1$s/cert is mode 0644, must be 0600 or stricter (it holds a secret)\n"
+		"customers[0].paths[9].ike.ca: %1$s/missing: No such file or directory\n"
+		"customers[0].paths[10].ike.cert: %1$s/fifo is not a regular file\n"
+		"customers[0].paths[10].ike.key: %1$s/psk0640 is mode 0640, must be 0600 or stricter (it holds a secret)\n",
+		dir) > 0);
+	assert_string_equal(msg, want);
+	free(want);
+	free(msg);
+
+	/* The same config without the broken paths loads; so does a symlink. */
+	snprintf(file, sizeof(file), "%s/link", dir);
+	assert_int_equal(symlink("psk0600", file), 0);
+	f = open_memstream(&text, &len);
+	assert_non_null(f);
+	fprintf(f, "{" BASE_SITE ", \"customers\": [{ \"name\": \"c\", \"id\": 7,"
+		" \"prefixes\": [\"203.0.113.0/24\"], \"paths\": [");
+	add_path(f, 0, dir, "psk0600", NULL, NULL, NULL);
+	add_path(f, 1, dir, "link", NULL, NULL, NULL);
+	add_path(f, 8, dir, NULL, "cert", "psk0400", "cert");
+	fprintf(f, "] }] }");
+	fclose(f);
+	snprintf(file, sizeof(file), "%s/gwd.json", dir);
+	write_all(file, text);
+	assert_int_equal(conf_load(file, &c, &d), 0);
+	assert_int_equal(d.n, 0);
+	/* conf_check_files() on its own says the same. */
+	assert_int_equal(conf_check_files(c, &d), 0);
+	conf_free(c);
+	free(text);
+
+	for (i = 0; i < sizeof(made) / sizeof(made[0]); i++) {
+		snprintf(file, sizeof(file), "%s/%s", dir, made[i]);
+		assert_int_equal(i ? unlink(file) : rmdir(file), 0);
+	}
+	assert_int_equal(rmdir(dir), 0);
 }
 
 static void test_example(void **state)
@@ -718,6 +918,7 @@ int main(void)
 		cmocka_unit_test(test_ifnames),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_overrides),
+		cmocka_unit_test(test_ipsec),
 		cmocka_unit_test(test_contract_messages),
 		cmocka_unit_test(test_syntax_position),
 		cmocka_unit_test(test_nul_byte),
@@ -726,6 +927,7 @@ int main(void)
 		cmocka_unit_test(test_validate_table),
 		cmocka_unit_test(test_diag_cap),
 		cmocka_unit_test(test_load_errors),
+		cmocka_unit_test(test_check_files),
 		cmocka_unit_test(test_example),
 	};
 	const char *env = getenv("GWD_TEST_CONF_DIR");
