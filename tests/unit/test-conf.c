@@ -131,6 +131,19 @@ static char *check(const char *text, struct gw_conf **out)
 	return check_len(text, strlen(text), out);
 }
 
+/* A config file through check_len(): not conf_load(), see above. */
+static char *check_file(const char *file, struct gw_conf **out)
+{
+	size_t len;
+	char *text = read_all(file, &len), *msg;
+
+	if (!text)
+		fail_msg("%s: %s", file, strerror(errno));
+	msg = check_len(text, len, out);
+	free(text);
+	return msg;
+}
+
 static void expect(const char *text, const char *diag)
 {
 	char *msg = check(text, NULL);
@@ -703,11 +716,19 @@ static void test_example(void **state)
 {
 	struct conf_diag d = { 0 };
 	struct gw_conf *c;
-	char file[4096];
+	char file[4096], *msg;
 
 	snprintf(file, sizeof(file), "%s/../../examples/gwd.json", conf_dir);
 	assert_int_equal(conf_load(file, &c, &d), 0);
 	assert_int_equal(c->n_customers, 2);
+	conf_free(c);
+
+	/* Valid; conf_load() would want the key files it names. */
+	snprintf(file, sizeof(file), "%s/../../examples/gwd-ipsec.json", conf_dir);
+	msg = check_file(file, &c);
+	assert_string_equal(msg, "");
+	free(msg);
+	assert_int_equal(c->customers[1].paths[0].ipsec_mode, IPSEC_GRE);
 	conf_free(c);
 }
 
@@ -733,19 +754,6 @@ static char *with_suffix(const char *json, const char *suffix)
 
 	assert_true(asprintf(&s, "%.*s%s", (int)(strlen(json) - 5), json, suffix) > 0);
 	return s;
-}
-
-/* A golden config file through check_len(). */
-static char *check_file(const char *file, struct gw_conf **out)
-{
-	size_t len;
-	char *text = read_all(file, &len), *msg;
-
-	if (!text)
-		fail_msg("%s: %s", file, strerror(errno));
-	msg = check_len(text, len, out);
-	free(text);
-	return msg;
 }
 
 static void golden_invalid(void **state)
