@@ -598,20 +598,40 @@ static void make_file(const char *dir, const char *name, mode_t mode)
 	close(fd);
 }
 
-/* A psk path naming dir/file, or a pubkey path naming three files. */
-static void add_path(FILE *f, int i, const char *dir, const char *psk,
-		     const char *cert, const char *key, const char *ca)
+/* An IPsec path: psk names dir/psk, or else cert, key and ca are used. */
+struct file_path {
+	int net;
+	const char *psk, *cert, *key, *ca;
+};
+
+/* dir/gwd.json, named in file, with one customer and these paths. */
+static void write_conf(const char *dir, const struct file_path *p, size_t n,
+		       char file[256])
 {
-	fprintf(f, "%s{ \"name\": \"s%d\", \"type\": \"ipsec\","
-		" \"remote\": \"192.0.2.%d\", \"address\": \"10.0.%d.1/30\","
-		" \"peer\": \"10.0.%d.2\", \"ike\": { \"remote_id\": \"r\", ",
-		i ? ", " : "", i, i + 1, i, i);
-	if (psk)
-		fprintf(f, "\"psk_file\": \"%s/%s\" } }", dir, psk);
-	else
-		fprintf(f, "\"auth\": \"pubkey\", \"cert\": \"%s/%s\","
-			" \"key\": \"%s/%s\", \"ca\": \"%s/%s\" } }",
-			dir, cert, dir, key, dir, ca);
+	char *text = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	fprintf(f, "{" BASE_SITE ", \"customers\": [{ \"name\": \"c\", \"id\": 7,"
+		" \"prefixes\": [\"203.0.113.0/24\"], \"paths\": [");
+	for (i = 0; i < n; i++) {
+		fprintf(f, "%s{ \"name\": \"s%d\", \"type\": \"ipsec\","
+			" \"remote\": \"192.0.2.%d\", \"address\": \"10.0.%d.1/30\","
+			" \"peer\": \"10.0.%d.2\", \"ike\": { \"remote_id\": \"r\", ",
+			i ? ", " : "", p[i].net, p[i].net + 1, p[i].net, p[i].net);
+		if (p[i].psk)
+			fprintf(f, "\"psk_file\": \"%s/%s\" } }", dir, p[i].psk);
+		else
+			fprintf(f, "\"auth\": \"pubkey\", \"cert\": \"%s/%s\","
+				" \"key\": \"%s/%s\", \"ca\": \"%s/%s\" } }",
+				dir, p[i].cert, dir, p[i].key, dir, p[i].ca);
+	}
+	fprintf(f, "] }] }");
+	fclose(f);
+	snprintf(file, 256, "%s/gwd.json", dir);
+	write_all(file, text);
+	free(text);
 }
 
 /*
@@ -624,11 +644,22 @@ static void test_check_files(void **state)
 		"dir" /* first: rmdir() */, "fifo", "psk0600", "psk0400",
 		"psk0640", "psk0644", "psk0604", "cert", "link", "gwd.json",
 	};
-	char dir[] = "/tmp/test-conf-XXXXXX", file[256], *want, *msg, *text = NULL;
+	static const struct file_path broken[] = {
+		{ 0, .psk = "psk0600" }, { 1, .psk = "psk0400" },
+		{ 2, .psk = "psk0640" }, { 3, .psk = "psk0644" },
+		{ 4, .psk = "psk0604" }, { 5, .psk = "missing" },
+		{ 6, .psk = "dir" }, { 7, .psk = "fifo" },
+		{ 8, NULL, "cert", "psk0600", "cert" },
+		{ 9, NULL, "dir", "cert", "missing" },
+		{ 10, NULL, "fifo", "psk0640", "psk0600" },
+	}, good[] = {
+		{ 0, .psk = "psk0600" }, { 1, .psk = "link" },
+		{ 8, NULL, "cert", "psk0400", "cert" },
+	};
+	char dir[] = "/tmp/test-conf-XXXXXX", file[256], *want, *msg;
 	struct conf_diag d = { 0 };
 	struct gw_conf *c;
-	size_t len = 0, i;
-	FILE *f;
+	size_t i;
 
 	assert_non_null(mkdtemp(dir));
 	make_file(dir, "psk0600", 0600);
@@ -642,27 +673,7 @@ static void test_check_files(void **state)
 	snprintf(file, sizeof(file), "%s/fifo", dir);
 	assert_int_equal(mkfifo(file, 0600), 0);
 
-	f = open_memstream(&text, &len);
-	assert_non_null(f);
-	fprintf(f, "{" BASE_SITE ", \"customers\": [{ \"name\": \"c\", \"id\": 7,"
-		" \"prefixes\": [\"203.0.113.0/24\"], \"paths\": [");
-	add_path(f, 0, dir, "psk0600", NULL, NULL, NULL);
-	add_path(f, 1, dir, "psk0400", NULL, NULL, NULL);
-	add_path(f, 2, dir, "psk0640", NULL, NULL, NULL);
-	add_path(f, 3, dir, "psk0644", NULL, NULL, NULL);
-	add_path(f, 4, dir, "psk0604", NULL, NULL, NULL);
-	add_path(f, 5, dir, "missing", NULL, NULL, NULL);
-	add_path(f, 6, dir, "dir", NULL, NULL, NULL);
-	add_path(f, 7, dir, "fifo", NULL, NULL, NULL);
-	add_path(f, 8, dir, NULL, "cert", "psk0600", "cert");
-	add_path(f, 9, dir, NULL, "dir", "cert", "missing");
-	add_path(f, 10, dir, NULL, "fifo", "psk0640", "psk0600");
-	fprintf(f, "] }] }");
-	fclose(f);
-	snprintf(file, sizeof(file), "%s/gwd.json", dir);
-	write_all(file, text);
-	free(text);
-
+	write_conf(dir, broken, sizeof(broken) / sizeof(broken[0]), file);
 	assert_int_equal(conf_load(file, &c, &d), -EINVAL);
 	assert_null(c);
 	msg = diag_text(&d);
@@ -687,23 +698,12 @@ static void test_check_files(void **state)
 	/* The same config without the broken paths loads; so does a symlink. */
 	snprintf(file, sizeof(file), "%s/link", dir);
 	assert_int_equal(symlink("psk0600", file), 0);
-	f = open_memstream(&text, &len);
-	assert_non_null(f);
-	fprintf(f, "{" BASE_SITE ", \"customers\": [{ \"name\": \"c\", \"id\": 7,"
-		" \"prefixes\": [\"203.0.113.0/24\"], \"paths\": [");
-	add_path(f, 0, dir, "psk0600", NULL, NULL, NULL);
-	add_path(f, 1, dir, "link", NULL, NULL, NULL);
-	add_path(f, 8, dir, NULL, "cert", "psk0400", "cert");
-	fprintf(f, "] }] }");
-	fclose(f);
-	snprintf(file, sizeof(file), "%s/gwd.json", dir);
-	write_all(file, text);
+	write_conf(dir, good, sizeof(good) / sizeof(good[0]), file);
 	assert_int_equal(conf_load(file, &c, &d), 0);
 	assert_int_equal(d.n, 0);
 	/* conf_check_files() on its own says the same. */
 	assert_int_equal(conf_check_files(c, &d), 0);
 	conf_free(c);
-	free(text);
 
 	for (i = 0; i < sizeof(made) / sizeof(made[0]); i++) {
 		snprintf(file, sizeof(file), "%s/%s", dir, made[i]);
@@ -776,11 +776,6 @@ static void golden_invalid(void **state)
 	free(errf);
 }
 
-static void same_prefix(const struct gw_prefix *a, const struct gw_prefix *b)
-{
-	assert_true(gw_prefix_eq(a, b));
-}
-
 /* Field by field: padding is no part of the model. */
 static void same_path(const struct path_conf *a, const struct path_conf *b)
 {
@@ -796,7 +791,7 @@ static void same_path(const struct path_conf *a, const struct path_conf *b)
 	assert_int_equal(a->if_id, b->if_id);
 	/* Strings zero-filled and 32-bit members only: no padding. */
 	assert_memory_equal(&a->ike, &b->ike, sizeof(a->ike));
-	same_prefix(&a->address, &b->address);
+	assert_true(gw_prefix_eq(&a->address, &b->address));
 	assert_true(gw_addr_eq(&a->peer, &b->peer));
 	assert_int_equal(a->priority, b->priority);
 	assert_int_equal(a->weight, b->weight);
@@ -831,7 +826,7 @@ static void same_conf(const struct gw_conf *a, const struct gw_conf *b)
 		assert_string_equal(x->vrf, y->vrf);
 		assert_int_equal(x->n_prefixes, y->n_prefixes);
 		for (j = 0; j < x->n_prefixes; j++)
-			same_prefix(&x->prefixes[j], &y->prefixes[j]);
+			assert_true(gw_prefix_eq(&x->prefixes[j], &y->prefixes[j]));
 		assert_int_equal(x->n_paths, y->n_paths);
 		for (j = 0; j < x->n_paths; j++)
 			same_path(&x->paths[j], &y->paths[j]);
