@@ -47,6 +47,13 @@ size_t conf_path_index(char *path, size_t i);
 int conf_json_read(const char *text, size_t len, struct json_object **out,
 		   struct conf_diag *d);
 
+/*
+ * The files IPsec paths name: there, regular, openable, and the secrets
+ * (psk_file, key) without group or other permissions.  -EINVAL with d
+ * filled.  conf_load() calls it on a config that validated.
+ */
+int conf_check_files(const struct gw_conf *c, struct conf_diag *d);
+
 /* Kernel interface names: what dev_valid_name() accepts, minus controls. */
 bool conf_ifname_valid(const char *s, size_t len);
 /* Names gwd creates itself ("gwvrf*", "gw<digit>*"), so never a parent. */

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "conf/model.h"
+#include "conf/internal.h"
 
 /* Far above any real config (1000 customers take about 600 KiB); the cap is
  * there so that a wrong path, such as a device, cannot exhaust memory. */
@@ -103,6 +103,8 @@ int conf_load(const char *file, struct gw_conf **out, struct conf_diag *d)
 	if (ret)
 		return ret;
 	ret = conf_validate(c, d);
+	if (!ret)
+		ret = conf_check_files(c, d);
 	if (ret) {
 		conf_free(c);
 		return ret;

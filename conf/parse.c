@@ -78,9 +78,9 @@ struct names {
 };
 
 /*
- * A key that picks more keys: a path's "type" its kind's, "auth" in "ike"
- * the keys of that method.  The key is listed in the common table with
- * .parse NULL (pick() reads it), where its value goes and .arg = names.
+ * A key whose value brings more keys: a path's "type" those of its kind,
+ * "auth" in "ike" those of the method.  The key itself is in the common
+ * table with .parse NULL (pick() reads it), its enum and .arg = names.
  */
 struct variants {
 	const char *key;
@@ -697,10 +697,14 @@ static bool has_token(const char *s, const char *tok)
 {
 	size_t n = strlen(tok);
 
-	for (; s; s = strchr(s, '-') ? strchr(s, '-') + 1 : NULL)
+	for (;;) {
 		if (!strncmp(s, tok, n) && (s[n] == '-' || !s[n]))
 			return true;
-	return false;
+		s = strchr(s, '-');
+		if (!s)
+			return false;
+		s++;
+	}
 }
 
 #define MAX_PROPOSALS 8
@@ -726,7 +730,7 @@ static int parse_proposal(struct pctx *x, struct json_object *v, void *elem)
 			    "joined by '-', like \"aes256gcm16-x25519\")",
 			    conf_quote(q, s, len));
 	if (has_token(s, "null"))
-		return perr(x, "%s has \"null\", the cipher that does not "
+		return perr(x, "%s has the cipher \"null\", which does not "
 			    "encrypt", conf_quote(q, s, len));
 	if (j->len + !!j->len + len < j->size)
 		sprintf(j->buf + j->len, "%s%s", j->len ? "," : "", s);
@@ -750,8 +754,8 @@ static int p_proposals(struct pctx *x, struct json_object *v, void *obj,
 	/* Every member appends to the one string: a stride of 0. */
 	ret = each(x, v, &j, 0, parse_proposal);
 	if (!ret && j.len >= j.size)
-		return perr(x, "%zu bytes joined with commas, more than %zu",
-			    j.len, j.size - 1);
+		return perr(x, "joined with commas, the proposals take %zu "
+			    "bytes, more than %zu", j.len, j.size - 1);
 	return ret;
 }
 
@@ -910,12 +914,12 @@ static const struct field path_fields[] = {
 static const struct table path_table = TABLE(path_fields);
 
 /*
- * ESP with AES-GCM in tunnel mode costs the outer IP header (20, over IPv6
- * 40), UDP for NAT traversal (8), the ESP header and IV (16), the trailer
- * (2) and the ICV (16): 1500 less 62, or 82.  GRE in transport-mode ESP
- * takes the 1400 usual for GRE over IPsec, which has room for the GRE
- * header with a key and for ESP padding besides; 20 less over IPv6.
- * Indexed by mode, then by an IPv6 underlay.
+ * The ESP-GCM overhead.  Tunnel mode costs the outer IP header (20, over
+ * IPv6 40), UDP (8: charon encapsulates as soon as it finds a NAT), the ESP
+ * header and IV (16), the trailer (2) and the ICV (16): 1500 less 62, or
+ * 82.  GRE in transport-mode ESP takes the 1400 usual for GRE over IPsec,
+ * which has room for the GRE header with a key and for ESP padding besides;
+ * 20 less over IPv6.  Indexed by mode, then by an IPv6 underlay.
  */
 static const uint32_t ipsec_mtu[][2] = {
 	[IPSEC_XFRM] = { 1438, 1418 },
@@ -924,11 +928,11 @@ static const uint32_t ipsec_mtu[][2] = {
 };
 
 /*
- * A path without its own "mtu": a tunnel takes defaults.mtu, at most what
- * its encapsulation leaves of 1500: nothing less over IPv4 for GRE, 1452
- * for ip6gre (1500 less the IPv6, GRE and key headers), ipsec_mtu[] for
- * IPsec.  A VLAN keeps its parent's (0: the kernel's choice; defaults.mtu
- * is about tunnels).
+ * A path without its own "mtu": GRE over IPv4 takes defaults.mtu, the other
+ * tunnels as much of it as their encapsulation leaves of 1500: ip6gre 1452
+ * (1500 less the IPv6, GRE and key headers), IPsec ipsec_mtu[].  A VLAN
+ * keeps its parent's (0: the kernel's choice; defaults.mtu is about
+ * tunnels).
  */
 static uint32_t default_mtu(const struct gw_conf *c, const struct path_conf *p)
 {

@@ -627,7 +627,8 @@ static void check_ipsec(struct vctx *v, size_t ci, size_t pi, size_t g)
 	char q[CONF_QUOTE_MAX], a[GW_ADDRSTRLEN];
 	size_t oc, oi;
 
-	if (v->if_id_dup[g] != NONE) {
+	/* Equal names are an error of their own, and so are their if_ids. */
+	if (v->if_id_dup[g] != NONE && v->path_dup[g] == NONE) {
 		o = path_at(v, v->if_id_dup[g], &oc, &oi);
 		verr(v, "customers[%zu].paths[%zu].name: \"%s\" has the if_id of "
 		     "\"%s\" (customers[%zu].paths[%zu]), 0x%08" PRIx32 ", a hash "

@@ -19,6 +19,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,11 +27,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
-#include "conf/model.h"
+#include "conf/internal.h"
 
 static char *conf_dir;	/* tests/conf of the source tree */
 
@@ -127,6 +129,19 @@ static char *check_len(const char *text, size_t len, struct gw_conf **out)
 static char *check(const char *text, struct gw_conf **out)
 {
 	return check_len(text, strlen(text), out);
+}
+
+/* A config file through check_len(): not conf_load(), see above. */
+static char *check_file(const char *file, struct gw_conf **out)
+{
+	size_t len;
+	char *text = read_all(file, &len), *msg;
+
+	if (!text)
+		fail_msg("%s: %s", file, strerror(errno));
+	msg = check_len(text, len, out);
+	free(text);
+	return msg;
 }
 
 static void expect(const char *text, const char *diag)
@@ -333,6 +348,76 @@ static void test_overrides(void **state)
 	conf_free(c);
 }
 
+#define IPSEC_PATH(name, net, remote, more)                                 \
+	"{ \"name\": \"" name "\", \"type\": \"ipsec\", \"remote\": \"" remote "\","  \
+	" \"address\": \"10.0." net ".1/30\", \"peer\": \"10.0." net ".2\"," more     \
+	" \"ike\": { \"psk_file\": \"/etc/gwd/psk/c\","                          \
+	" \"remote_id\": \"" name ".example\" } }"
+
+/* An IPsec path's defaults, derived if_id, and MTU by mode and family. */
+static void test_ipsec(void **state)
+{
+	static const char *const text =
+		"{ \"site\": { \"name\": \"t\", \"ingress\": [\"eth1\"],"
+		" \"underlay\": { \"v4\": \"198.51.100.1\", \"v6\": \"2001:db8::1\" } },"
+		" %s \"customers\": [" BASE_CUSTOMER(
+		IPSEC_PATH("x4", "1", "192.0.2.1", "") ","
+		IPSEC_PATH("x6", "2", "2001:db8:1::1", "") ","
+		IPSEC_PATH("g4", "3", "192.0.2.1", " \"mode\": \"gre\",") ","
+		IPSEC_PATH("g6", "4", "2001:db8:1::1", " \"mode\": \"gre\", \"key\": 4,") ","
+		IPSEC_PATH("v4", "5", "192.0.2.1", " \"mode\": \"vti\",") ","
+		IPSEC_PATH("v6", "6", "2001:db8:1::1", " \"mode\": \"vti\",")) "] }";
+	static const uint32_t mtu[] = { 1438, 1418, 1400, 1380, 1438, 1418 };
+	const struct path_conf *p;
+	struct gw_conf *c = NULL;
+	char *conf, *msg;
+	size_t i;
+
+	assert_true(asprintf(&conf, text, "") > 0);
+	msg = check(conf, &c);
+	assert_string_equal(msg, "");
+	free(msg);
+	free(conf);
+	assert_string_equal(c->site.vici_socket, GW_DEFAULT_VICI);
+	p = &c->customers[0].paths[0];
+	assert_int_equal(p->type, PATH_IPSEC);
+	assert_int_equal(p->ipsec_mode, IPSEC_XFRM);
+	assert_false(p->has_key);
+	assert_int_equal(p->if_id, conf_path_if_id(7, "x4"));
+	assert_int_equal(p->if_id >> 16, 7);
+	assert_int_equal(p->ike.auth, IKE_AUTH_PSK);
+	assert_string_equal(p->ike.psk_file, "/etc/gwd/psk/c");
+	assert_string_equal(p->ike.local_id, "");
+	assert_string_equal(p->ike.remote_id, "x4.example");
+	assert_string_equal(p->ike.proposals,
+			    "aes256gcm16-prfsha384-x25519,aes256gcm16-prfsha384-ecp384");
+	assert_string_equal(p->ike.esp_proposals,
+			    "aes256gcm16-x25519,aes256gcm16-ecp384");
+	assert_int_equal(p->ike.dpd_s, 10);
+	assert_int_equal(p->ike.rekey_s, 14400);
+	assert_int_equal(p->ike.reauth_s, 0);
+	assert_int_equal(p->ike.child_rekey_s, 3600);
+	assert_int_equal(p->ike.jitter_pct, 10);
+	assert_int_equal(c->customers[0].paths[1].ipsec_mode, IPSEC_XFRM);
+	assert_int_equal(c->customers[0].paths[2].ipsec_mode, IPSEC_GRE);
+	assert_int_equal(c->customers[0].paths[3].key, 4);
+	assert_int_equal(c->customers[0].paths[4].ipsec_mode, IPSEC_VTI);
+	for (i = 0; i < 6; i++)
+		assert_int_equal(c->customers[0].paths[i].mtu, mtu[i]);
+	conf_free(c);
+
+	/* defaults.mtu is the most a tunnel gets, as for GRE. */
+	assert_true(asprintf(&conf, text, "\"defaults\": { \"mtu\": 1410 },") > 0);
+	msg = check(conf, &c);
+	assert_string_equal(msg, "");
+	free(msg);
+	free(conf);
+	for (i = 0; i < 6; i++)
+		assert_int_equal(c->customers[0].paths[i].mtu,
+				 mtu[i] < 1410 ? mtu[i] : 1410);
+	conf_free(c);
+}
+
 /* The messages the config contract quotes, word for word. */
 static void test_contract_messages(void **state)
 {
@@ -499,15 +584,151 @@ static void test_load_errors(void **state)
 	conf_diag_free(&d);
 }
 
+static void make_file(const char *dir, const char *name, mode_t mode)
+{
+	char file[256];
+	int fd;
+
+	snprintf(file, sizeof(file), "%s/%s", dir, name);
+	fd = open(file, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "secret\n", 7), 7);
+	/* Modes as given, whatever the umask. */
+	assert_int_equal(fchmod(fd, mode), 0);
+	close(fd);
+}
+
+/* An IPsec path: psk names dir/psk, or else cert, key and ca are used. */
+struct file_path {
+	int net;
+	const char *psk, *cert, *key, *ca;
+};
+
+/* dir/gwd.json, named in file, with one customer and these paths. */
+static void write_conf(const char *dir, const struct file_path *p, size_t n,
+		       char file[256])
+{
+	char *text = NULL;
+	size_t len = 0, i;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	fprintf(f, "{" BASE_SITE ", \"customers\": [{ \"name\": \"c\", \"id\": 7,"
+		" \"prefixes\": [\"203.0.113.0/24\"], \"paths\": [");
+	for (i = 0; i < n; i++) {
+		fprintf(f, "%s{ \"name\": \"s%d\", \"type\": \"ipsec\","
+			" \"remote\": \"192.0.2.%d\", \"address\": \"10.0.%d.1/30\","
+			" \"peer\": \"10.0.%d.2\", \"ike\": { \"remote_id\": \"r\", ",
+			i ? ", " : "", p[i].net, p[i].net + 1, p[i].net, p[i].net);
+		if (p[i].psk)
+			fprintf(f, "\"psk_file\": \"%s/%s\" } }", dir, p[i].psk);
+		else
+			fprintf(f, "\"auth\": \"pubkey\", \"cert\": \"%s/%s\","
+				" \"key\": \"%s/%s\", \"ca\": \"%s/%s\" } }",
+				dir, p[i].cert, dir, p[i].key, dir, p[i].ca);
+	}
+	fprintf(f, "] }] }");
+	fclose(f);
+	snprintf(file, 256, "%s/gwd.json", dir);
+	write_all(file, text);
+	free(text);
+}
+
+/*
+ * conf_load() checks the files IPsec paths name, after validation: the
+ * secrets private to their owner, every file a regular file it can open.
+ */
+static void test_check_files(void **state)
+{
+	static const char *const made[] = {
+		"dir" /* first: rmdir() */, "fifo", "psk0600", "psk0400",
+		"psk0640", "psk0644", "psk0604", "cert", "link", "gwd.json",
+	};
+	static const struct file_path broken[] = {
+		{ 0, .psk = "psk0600" }, { 1, .psk = "psk0400" },
+		{ 2, .psk = "psk0640" }, { 3, .psk = "psk0644" },
+		{ 4, .psk = "psk0604" }, { 5, .psk = "missing" },
+		{ 6, .psk = "dir" }, { 7, .psk = "fifo" },
+		{ 8, NULL, "cert", "psk0600", "cert" },
+		{ 9, NULL, "dir", "cert", "missing" },
+		{ 10, NULL, "fifo", "psk0640", "psk0600" },
+	}, good[] = {
+		{ 0, .psk = "psk0600" }, { 1, .psk = "link" },
+		{ 8, NULL, "cert", "psk0400", "cert" },
+	};
+	char dir[] = "/tmp/test-conf-XXXXXX", file[256], *want, *msg;
+	struct conf_diag d = { 0 };
+	struct gw_conf *c;
+	size_t i;
+
+	assert_non_null(mkdtemp(dir));
+	make_file(dir, "psk0600", 0600);
+	make_file(dir, "psk0400", 0400);
+	make_file(dir, "psk0640", 0640);
+	make_file(dir, "psk0644", 0644);
+	make_file(dir, "psk0604", 0604);
+	make_file(dir, "cert", 0644);
+	snprintf(file, sizeof(file), "%s/dir", dir);
+	assert_int_equal(mkdir(file, 0700), 0);
+	snprintf(file, sizeof(file), "%s/fifo", dir);
+	assert_int_equal(mkfifo(file, 0600), 0);
+
+	write_conf(dir, broken, sizeof(broken) / sizeof(broken[0]), file);
+	assert_int_equal(conf_load(file, &c, &d), -EINVAL);
+	assert_null(c);
+	msg = diag_text(&d);
+	conf_diag_free(&d);
+	assert_true(asprintf(&want,
+		"customers[0].paths[2].ike.psk_file: %1$s/psk0640 is mode 0640, must be 0600 or stricter (it holds a secret)\n"
+		"customers[0].paths[3].ike.psk_file: %1$s/psk0644 is mode 0644, must be 0600 or stricter (it holds a secret)\n"
+		"customers[0].paths[4].ike.psk_file: %1$s/psk0604 is mode 0604, must be 0600 or stricter (it holds a secret)\n"
+		"customers[0].paths[5].ike.psk_file: %1$s/missing: No such file or directory\n"
+		"customers[0].paths[6].ike.psk_file: %1$s/dir is not a regular file\n"
+		"customers[0].paths[7].ike.psk_file: %1$s/fifo is not a regular file\n"
+		"customers[0].paths[9].ike.cert: %1$s/dir is not a regular file\n"
+		"customers[0].paths[9].ike.key: %1$s/cert is mode 0644, must be 0600 or stricter (it holds a secret)\n"
+		"customers[0].paths[9].ike.ca: %1$s/missing: No such file or directory\n"
+		"customers[0].paths[10].ike.cert: %1$s/fifo is not a regular file\n"
+		"customers[0].paths[10].ike.key: %1$s/psk0640 is mode 0640, must be 0600 or stricter (it holds a secret)\n",
+		dir) > 0);
+	assert_string_equal(msg, want);
+	free(want);
+	free(msg);
+
+	/* The same config without the broken paths loads; so does a symlink. */
+	snprintf(file, sizeof(file), "%s/link", dir);
+	assert_int_equal(symlink("psk0600", file), 0);
+	write_conf(dir, good, sizeof(good) / sizeof(good[0]), file);
+	assert_int_equal(conf_load(file, &c, &d), 0);
+	assert_int_equal(d.n, 0);
+	/* conf_check_files() on its own says the same. */
+	assert_int_equal(conf_check_files(c, &d), 0);
+	conf_free(c);
+
+	for (i = 0; i < sizeof(made) / sizeof(made[0]); i++) {
+		snprintf(file, sizeof(file), "%s/%s", dir, made[i]);
+		assert_int_equal(i ? unlink(file) : rmdir(file), 0);
+	}
+	assert_int_equal(rmdir(dir), 0);
+}
+
 static void test_example(void **state)
 {
 	struct conf_diag d = { 0 };
 	struct gw_conf *c;
-	char file[4096];
+	char file[4096], *msg;
 
 	snprintf(file, sizeof(file), "%s/../../examples/gwd.json", conf_dir);
 	assert_int_equal(conf_load(file, &c, &d), 0);
 	assert_int_equal(c->n_customers, 2);
+	conf_free(c);
+
+	/* Valid; conf_load() would want the key files it names. */
+	snprintf(file, sizeof(file), "%s/../../examples/gwd-ipsec.json", conf_dir);
+	msg = check_file(file, &c);
+	assert_string_equal(msg, "");
+	free(msg);
+	assert_int_equal(c->customers[1].paths[0].ipsec_mode, IPSEC_GRE);
 	conf_free(c);
 }
 
@@ -535,19 +756,6 @@ static char *with_suffix(const char *json, const char *suffix)
 	return s;
 }
 
-/* A golden config file through check_len(). */
-static char *check_file(const char *file, struct gw_conf **out)
-{
-	size_t len;
-	char *text = read_all(file, &len), *msg;
-
-	if (!text)
-		fail_msg("%s: %s", file, strerror(errno));
-	msg = check_len(text, len, out);
-	free(text);
-	return msg;
-}
-
 static void golden_invalid(void **state)
 {
 	const char *json = *state;
@@ -568,11 +776,6 @@ static void golden_invalid(void **state)
 	free(errf);
 }
 
-static void same_prefix(const struct gw_prefix *a, const struct gw_prefix *b)
-{
-	assert_true(gw_prefix_eq(a, b));
-}
-
 /* Field by field: padding is no part of the model. */
 static void same_path(const struct path_conf *a, const struct path_conf *b)
 {
@@ -588,7 +791,7 @@ static void same_path(const struct path_conf *a, const struct path_conf *b)
 	assert_int_equal(a->if_id, b->if_id);
 	/* Strings zero-filled and 32-bit members only: no padding. */
 	assert_memory_equal(&a->ike, &b->ike, sizeof(a->ike));
-	same_prefix(&a->address, &b->address);
+	assert_true(gw_prefix_eq(&a->address, &b->address));
 	assert_true(gw_addr_eq(&a->peer, &b->peer));
 	assert_int_equal(a->priority, b->priority);
 	assert_int_equal(a->weight, b->weight);
@@ -623,7 +826,7 @@ static void same_conf(const struct gw_conf *a, const struct gw_conf *b)
 		assert_string_equal(x->vrf, y->vrf);
 		assert_int_equal(x->n_prefixes, y->n_prefixes);
 		for (j = 0; j < x->n_prefixes; j++)
-			same_prefix(&x->prefixes[j], &y->prefixes[j]);
+			assert_true(gw_prefix_eq(&x->prefixes[j], &y->prefixes[j]));
 		assert_int_equal(x->n_paths, y->n_paths);
 		for (j = 0; j < x->n_paths; j++)
 			same_path(&x->paths[j], &y->paths[j]);
@@ -718,6 +921,7 @@ int main(void)
 		cmocka_unit_test(test_ifnames),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_overrides),
+		cmocka_unit_test(test_ipsec),
 		cmocka_unit_test(test_contract_messages),
 		cmocka_unit_test(test_syntax_position),
 		cmocka_unit_test(test_nul_byte),
@@ -726,6 +930,7 @@ int main(void)
 		cmocka_unit_test(test_validate_table),
 		cmocka_unit_test(test_diag_cap),
 		cmocka_unit_test(test_load_errors),
+		cmocka_unit_test(test_check_files),
 		cmocka_unit_test(test_example),
 	};
 	const char *env = getenv("GWD_TEST_CONF_DIR");
