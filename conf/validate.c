@@ -643,6 +643,13 @@ static void check_ipsec(struct vctx *v, size_t ci, size_t pi, size_t g)
 		     conf_quote(q, p->ike.remote_id, strlen(p->ike.remote_id)),
 		     gw_addr_str(&p->remote, a, sizeof(a)), oc, oi);
 	}
+	/* ip6_vti's disable_policy cannot be set over netlink; ip_vti carries IPv4 only. */
+	if (p->ipsec_mode == IPSEC_VTI && p->remote.family != AF_INET)
+		verr(v, "customers[%zu].paths[%zu].remote: mode \"vti\" needs an "
+		     "IPv4 remote; use mode \"xfrm\" over IPv6", ci, pi);
+	if (p->ipsec_mode == IPSEC_VTI && p->address.addr.family != AF_INET)
+		verr(v, "customers[%zu].paths[%zu].address: mode \"vti\" carries "
+		     "IPv4 only; use mode \"xfrm\" for IPv6", ci, pi);
 }
 
 static void check_path(struct vctx *v, size_t ci, size_t pi)

@@ -78,6 +78,12 @@ static int add_links(const struct gw_conf *c, const struct customer_conf *cu,
 		} else if (p->type == PATH_IPSEC && p->ipsec_mode == IPSEC_XFRM) {
 			l.kind = LINK_XFRM;
 			l.xfrm.if_id = p->if_id;
+		} else if (p->type == PATH_IPSEC && p->ipsec_mode == IPSEC_VTI) {
+			l.kind = LINK_VTI;
+			l.gre.local = c->site.underlay_v4;
+			l.gre.remote = p->remote;
+			l.gre.has_key = true;
+			l.gre.key = p->if_id;
 		} else {
 			/* gre, or ipsec mode gre: ESP then carries the GRE packets */
 			l.kind = p->remote.family == AF_INET6 ? LINK_IP6GRE : LINK_GRE;

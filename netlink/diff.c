@@ -146,6 +146,7 @@ static void describe_link_diff(const struct ks_link *w, const struct ks_link *h,
 		break;
 	case LINK_GRE:
 	case LINK_IP6GRE:
+	case LINK_VTI:
 		if (!gw_addr_eq(&w->gre.local, &h->gre.local))
 			appendf(buf, len, "local %s -> %s",
 				gw_addr_str(&h->gre.local, a, sizeof(a)),

@@ -271,6 +271,8 @@ const char *link_kind_name(enum link_kind k)
 		return "vlan";
 	case LINK_XFRM:
 		return "xfrm";
+	case LINK_VTI:
+		return "vti";
 	case LINK_OTHER:
 		break;
 	}

@@ -27,6 +27,7 @@ enum link_kind {
 	LINK_IP6GRE,
 	LINK_VLAN,
 	LINK_XFRM,
+	LINK_VTI,	/* its local, remote and key (the mark) in gre */
 	LINK_OTHER,	/* dumped only: not ours, kept for name/index lookups */
 };
 

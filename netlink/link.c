@@ -18,7 +18,7 @@
 
 static const struct link_ops *const all_ops[] = {
 	&link_vrf_ops, &link_gre_ops, &link_ip6gre_ops, &link_vlan_ops,
-	&link_xfrm_ops,
+	&link_xfrm_ops, &link_vti_ops,
 };
 
 const struct link_ops *link_ops_by_type(enum link_kind type)
@@ -107,11 +107,13 @@ int link_msg_create(struct nlmsghdr *nlh, const struct ks_link *l,
 
 /*
  * The kernel ignores IFLA_IFALIAS when it creates a link, so the alias that
- * marks the link as gwd's follows once the create succeeded, by ifindex.
+ * marks the link as gwd's follows once the create succeeded, by ifindex,
+ * with whatever else only an existing link takes.
  */
 int link_msg_set_alias(struct nlmsghdr *nlh, const struct ks_link *l,
 		       const struct kstate *links)
 {
+	const struct link_ops *ops = link_ops_by_type(l->kind);
 	int idx = ifindex_of(links, l->ifname);
 
 	if (idx < 0)
@@ -119,6 +121,8 @@ int link_msg_set_alias(struct nlmsghdr *nlh, const struct ks_link *l,
 	nlh->nlmsg_type = RTM_NEWLINK;
 	put_ifinfo(nlh, idx, false);
 	mnl_attr_put_strz(nlh, IFLA_IFALIAS, l->alias);
+	if (ops && ops->put_setup)
+		ops->put_setup(nlh, l);
 	return 0;
 }
 

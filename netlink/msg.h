@@ -52,13 +52,15 @@ struct link_ops {
 	int (*put_link)(struct nlmsghdr *nlh, const struct ks_link *l,
 			const struct kstate *links);
 	void (*put_data)(struct nlmsghdr *nlh, const struct ks_link *l);
+	/* Settings the kernel takes only for a link that exists; sent with the alias after a create. */
+	void (*put_setup)(struct nlmsghdr *nlh, const struct ks_link *l);
 	void (*parse_data)(const struct nlattr *data, struct ks_link *l);
 	/* Differences in kind-specific attributes; the kernel cannot change them. */
 	bool (*differs)(const struct ks_link *a, const struct ks_link *b);
 };
 
 extern const struct link_ops link_vrf_ops, link_gre_ops, link_ip6gre_ops,
-	link_vlan_ops, link_xfrm_ops;
+	link_vlan_ops, link_xfrm_ops, link_vti_ops;
 const struct link_ops *link_ops_by_type(enum link_kind type);
 
 #endif
