@@ -87,6 +87,12 @@ static void drain_backlog(void)
 		close(fd);
 }
 
+static void cleanup(void)
+{
+	unlink(path);
+	rmdir(dir);
+}
+
 static void setup(void)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
@@ -99,6 +105,7 @@ static void setup(void)
 	assert(lfd >= 0);
 	assert(!bind(lfd, (struct sockaddr *)&sa, sizeof(sa)));
 	assert(!listen(lfd, 16));
+	atexit(cleanup);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
