@@ -881,6 +881,15 @@ static void test_free_in_reply(void **state)
 	RUN_UNTIL(t->ev, strstr(t->f.log, "EOF"), 1000);
 }
 
+/* A new client on the same fake charon, connected, nothing recorded yet. */
+static void restart(struct t *t)
+{
+	t->r = (struct rec){ .ev = t->ev };
+	t->f.log[0] = '\0';
+	start(t, false);
+	connect_up(t);
+}
+
 static void test_free_in_event_and_stream(void **state)
 {
 	struct t *t = *state;
@@ -896,15 +905,25 @@ static void test_free_in_event_and_stream(void **state)
 	run_for(t->ev, 200);
 
 	/* Again, from a streamed event. */
-	t->r = (struct rec){ .ev = t->ev };
-	t->f.log[0] = '\0';
-	start(t, false);
-	connect_up(t);
+	restart(t);
 	t->r.free_in = FREE_IN_STREAM;
 	assert_int_equal(send_req(&t->r, "list-sas", "list-sa", 1000000, NULL), 0);
 	RUN_UNTIL(t->ev, !t->r.c, 1000);
 	assert_string_equal(t->r.seq, "UP:0 S:list-sa A:list-sas=-125 ");
 	run_for(t->ev, 200);
+}
+
+/* Two requests pending when charon closes; the first's reply may free. */
+static void lose_two(struct t *t, bool free_in_reply)
+{
+	struct rctx *x;
+
+	assert_int_equal(send_req(&t->r, "sleep", NULL, 1000000, &x), 0);
+	x->free_client = free_in_reply;
+	assert_int_equal(send_req(&t->r, "r1", NULL, 1000000, NULL), 0);
+	RUN_UNTIL(t->ev, strstr(t->f.log, "C:sleep"), 1000);
+	fake_close(&t->f);
+	RUN_UNTIL(t->ev, !t->r.c, 1000);
 }
 
 static void test_free_in_state(void **state)
@@ -917,35 +936,16 @@ static void test_free_in_state(void **state)
 	assert_string_equal(t->r.seq, "UP:0 ");
 	run_for(t->ev, 200);
 
-	/* In the DOWN of a loss, with requests pending. */
-	t->r = (struct rec){ .ev = t->ev };
-	t->f.log[0] = '\0';
-	start(t, false);
-	connect_up(t);
+	/* In the DOWN of a loss: free cancels what is pending. */
+	restart(t);
 	t->r.free_in = FREE_IN_DOWN;
-	assert_int_equal(send_req(&t->r, "sleep", NULL, 1000000, NULL), 0);
-	assert_int_equal(send_req(&t->r, "r1", NULL, 1000000, NULL), 0);
-	RUN_UNTIL(t->ev, strstr(t->f.log, "C:sleep"), 1000);
-	fake_close(&t->f);
-	RUN_UNTIL(t->ev, !t->r.c, 1000);
+	lose_two(t, false);
 	assert_string_equal(t->r.seq, "UP:0 DOWN:-104 A:sleep=-125 A:r1=-125 ");
 	run_for(t->ev, 300);
 
 	/* In the first reply failed by a loss. */
-	t->r = (struct rec){ .ev = t->ev };
-	t->f.log[0] = '\0';
-	start(t, false);
-	connect_up(t);
-	{
-		struct rctx *x;
-
-		assert_int_equal(send_req(&t->r, "sleep", NULL, 1000000, &x), 0);
-		x->free_client = true;
-	}
-	assert_int_equal(send_req(&t->r, "r1", NULL, 1000000, NULL), 0);
-	RUN_UNTIL(t->ev, strstr(t->f.log, "C:sleep"), 1000);
-	fake_close(&t->f);
-	RUN_UNTIL(t->ev, !t->r.c, 1000);
+	restart(t);
+	lose_two(t, true);
 	assert_string_equal(t->r.seq, "UP:0 DOWN:-104 A:sleep=-104 A:r1=-125 ");
 	run_for(t->ev, 300);
 }
