@@ -512,8 +512,10 @@ static int dispatch(struct vici_client *c, unsigned gen)
 			return -1;
 		off += VICI_HDR_LEN + n;
 	}
-	memmove(c->rbuf, c->rbuf + off, c->rlen - off);
-	c->rlen -= off;
+	if (off) {
+		memmove(c->rbuf, c->rbuf + off, c->rlen - off);
+		c->rlen -= off;
+	}
 	if (c->rlen >= VICI_HDR_LEN && VICI_HDR_LEN + be32(c->rbuf) > need)
 		need = VICI_HDR_LEN + be32(c->rbuf);
 	if (need <= c->rcap)
