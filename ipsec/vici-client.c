@@ -198,6 +198,8 @@ static void reply(struct vici_req *r, int err, const struct vici_msg *m)
 {
 	if (r->on_reply)
 		r->on_reply(r->arg, err, m);
+	/* It may have carried a secret (load-shared, load-key). */
+	explicit_bzero(r->pkt, r->len);
 	free(r->pkt);
 	free(r);
 }
@@ -818,6 +820,8 @@ int vici_request(struct vici_client *c, uint8_t *pkt, size_t len,
 	advance(c, false);
 	return 0;
 out:
+	if (pkt)
+		explicit_bzero(pkt, len);
 	free(pkt);
 	return ret;
 }

@@ -92,8 +92,8 @@ int vici_client_subscribe(struct vici_client *c, const char *event,
 			  vici_event_fn fn, void *arg);
 
 /*
- * Queue a CMD_REQUEST built with vici_build_*(); pkt is the client's (freed
- * by it) whatever the result.  stream: the event a streamed command sends,
+ * Queue a CMD_REQUEST built with vici_build_*(); pkt is the client's (zeroed,
+ * since it may hold a secret, and freed by it) whatever the result.  stream: the event a streamed command sends,
  * or NULL; its events go to on_stream before on_reply.  on_reply may be
  * NULL.  timeout_us counts from the request's first packet on the wire to
  * its response (its turn in the FIFO is not counted; the one ahead has its
