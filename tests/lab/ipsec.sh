@@ -166,7 +166,9 @@ ipsec_psk_files() {
 # custA's plain GRE path gre1, its IPsec paths sec1 (xfrm mode, to
 # 192.0.2.117) and sec2 (GRE over transport-mode ESP, to 192.0.2.118, key
 # 218), its ip6gre path, and custB; gwd drives charon "gw".  EXTRA_IKE is
-# added to both ike objects (e.g. '"child_rekey_s": 20,').
+# added to both ike objects (e.g. '"child_rekey_s": 20,'), $SEC2_IKE to sec2's
+# alone, and $MORE_CUSTOMERS (JSON objects, each followed by a comma) come
+# first in the customers; $SEC1_MODE is sec1's mode (xfrm).
 ipsec_config() {
 	local pg=${1:-10} p1=${2:-20} p2=${3:-30} extra=${4:-}
 	ipsec_psk_files
@@ -182,20 +184,20 @@ ipsec_config() {
   "defaults": {
     "probe": { "degraded_loss_pct": 0 }
   },
-  "customers": [
+  "customers": [ ${MORE_CUSTOMERS:-}
     {
       "name": "custa", "id": 17,
       "prefixes": ["203.0.113.0/24", "2001:db8:17::/48"],
       "paths": [
         { "name": "gre1", "type": "gre", "remote": "192.0.2.17", "key": 17,
           "address": "10.17.1.1/30", "peer": "10.17.1.2", "priority": $pg },
-        { "name": "sec1", "type": "ipsec", "remote": "192.0.2.117",
+        { "name": "sec1", "type": "ipsec", "mode": "${SEC1_MODE:-xfrm}", "remote": "192.0.2.117",
           "address": "10.17.2.1/30", "peer": "10.17.2.2", "priority": $p1,
           "ike": { $extra "psk_file": "$LAB_DIR/psk-xfrm",
                    "local_id": "gw.fra1.example", "remote_id": "cpe-a.example" } },
         { "name": "sec2", "type": "ipsec", "mode": "gre", "remote": "192.0.2.118",
           "key": 218, "address": "10.17.3.1/30", "peer": "10.17.3.2", "priority": $p2,
-          "ike": { $extra "psk_file": "$LAB_DIR/psk-gre",
+          "ike": { $extra ${SEC2_IKE:-} "psk_file": "$LAB_DIR/psk-gre",
                    "local_id": "gw.fra1.example", "remote_id": "cpe-a-gre.example" } },
         { "name": "gre6", "type": "gre", "remote": "2001:db8:ff17::17",
           "address": "fd17::1/64", "peer": "fd17::2", "priority": 10 }
@@ -231,3 +233,11 @@ sa_up() { [[ $(sa_state "$1") == up ]]; }
 
 # xfrm_spis: the SPIs of every SA in gw's kernel, sorted: the data plane's truth.
 xfrm_spis() { ip -n gw xfrm state | awk '$3 == "spi" { print $4 }' | sort | xargs; }
+
+# sa_show PATH EXPR: EXPR of custa's PATH's first IKE_SA in gwctl -j show
+# ipsec (s: the IKE_SA, c: its first CHILD_SA).
+sa_show() {
+	gwctl -j show ipsec custa | json "[(lambda s, c: $2)(s, s['child_sas'][0]) for s in j['sas'] if s['path'] == '$1' and s['child_sas']][0]"
+}
+ipsec_reason() { gwctl -j show ipsec custa | json "[p.get('reason', '') for p in j['paths'] if p['path'] == '$1'][0]"; }
+path_transitions() { gwctl -j show paths | json "[p['transitions'] for p in j if p['customer'] == 'custa' and p['path'] == '$1'][0]"; }

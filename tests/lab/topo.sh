@@ -208,7 +208,7 @@ print($3)"
 udp_bound() { [ -n "$(ip netns exec "$1" ss -Hlun "sport = :$2")" ]; }
 
 # stream_gap CMD...: a 1000 pps sequence-numbered UDP stream from inet to
-# custA's server for 5 s, CMD run 2 s into it (the disturbance).  Sets gap_ms,
+# custA's server for STREAM_S (5) seconds, CMD run 2 s into it (the disturbance).  Sets gap_ms,
 # the longest silence between two arrivals (the outage CMD caused), lost and
 # sent, in datagrams.  Fails if the stream's last 100 ms never arrived: then
 # traffic did not come back after CMD, whatever the gap says.
@@ -216,11 +216,11 @@ stream_gap() {
 	local stream=$PWD/tests/lab/udpstream.py rx_pid tx_pid last
 	# Stopped once the sender is done: a fixed time is too short when an
 	# emulated, loaded machine delays the sender's start.
-	ip netns exec custA python3 "$stream" recv "$SERVER_A" 9000 60 "$LAB_DIR/rx" &
+	ip netns exec custA python3 "$stream" recv "$SERVER_A" 9000 $((${STREAM_S:-5} + 60)) "$LAB_DIR/rx" &
 	rx_pid=$!
 	lab_pids+=("$rx_pid")
 	wait_for 10 udp_bound custA 9000 || fail "the stream's receiver did not start"
-	ip netns exec inet python3 "$stream" send "$SERVER_A" 9000 1000 5 >"$LAB_DIR/sent" &
+	ip netns exec inet python3 "$stream" send "$SERVER_A" 9000 1000 "${STREAM_S:-5}" >"$LAB_DIR/sent" &
 	tx_pid=$!
 	lab_pids+=("$tx_pid")
 	sleep 2
