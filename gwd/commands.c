@@ -264,7 +264,7 @@ static int cmd_ipsec(void *ctx, int argc, const char *const *argv,
 	ret = gwd_ipsec_show(g, argc ? argv[0] : NULL, d);
 	if (ret == 0)
 		return CTL_DEFERRED;
-	ctl_deferred_finish(d, 0, &(struct ctl_reply){ 0 });
+	ctl_deferred_cancel(d);
 	if (ret == -ENOTCONN)
 		return ctl_reply_error(r, ret, "charon is not reachable at %s",
 				       g->conf->site.vici_socket);

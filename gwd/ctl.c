@@ -481,6 +481,13 @@ struct ctl_deferred *ctl_defer(struct ctl_reply *r)
 	return cl->deferred;
 }
 
+void ctl_deferred_cancel(struct ctl_deferred *d)
+{
+	if (d->cl)
+		d->cl->deferred = NULL;
+	free(d);
+}
+
 void ctl_deferred_finish(struct ctl_deferred *d, int ret, struct ctl_reply *r)
 {
 	struct ctl_client *cl = d->cl;

@@ -47,6 +47,8 @@ struct ctl_reply {
 struct ctl_deferred;
 struct ctl_deferred *ctl_defer(struct ctl_reply *r);
 void ctl_deferred_finish(struct ctl_deferred *d, int ret, struct ctl_reply *r);
+/* Undo ctl_defer() before the handler returns: it answers at once after all. */
+void ctl_deferred_cancel(struct ctl_deferred *d);
 
 /*
  * argv holds the request's arguments after the command name and, for an

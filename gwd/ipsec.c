@@ -37,6 +37,7 @@ struct ipsec_conn {
 	size_t want_len;
 	bool loaded;			/* charon accepted want on this connection */
 	bool listing, relist;		/* a list-sas in flight; another wanted */
+	bool first_list;		/* not answered since the connect */
 	enum ipsec_sa_state sa;
 	struct ipsec_ike ike;		/* the IKE_SA carrying the CHILD_SA, if up */
 	bool pending;			/* an IKE_SA exists, without a CHILD_SA yet */
@@ -55,6 +56,13 @@ struct ipsec {
 	struct ipsec_conn **conns;	/* sorted by name */
 	size_t n;
 	bool connected;
+	/*
+	 * charon has answered for every conn once, or could not be reached:
+	 * until then an SA state that is unknown is taken as the kernel's
+	 * routes have it, so that a restart moves no traffic.
+	 */
+	bool settled;
+	size_t unsettled;		/* conns whose first answer is awaited */
 };
 
 /* A request's context: the conn by name, since a reload may free it. */
@@ -93,11 +101,15 @@ enum ipsec_sa_state gwd_ipsec_sa(const struct gwd *g, const struct path_conf *p)
 	return c ? c->sa : IPSEC_SA_UNKNOWN;
 }
 
-bool gwd_ipsec_usable(const struct gwd *g, const struct path_conf *p)
+bool gwd_ipsec_usable(const struct gwd *g, const struct path_conf *p,
+		      bool carried)
 {
 	enum ipsec_sa_state s = gwd_ipsec_sa(g, p);
 
-	return s == IPSEC_SA_UP || (s == IPSEC_SA_UNKNOWN && p->ipsec_mode != IPSEC_GRE);
+	if (s != IPSEC_SA_UNKNOWN)
+		return s == IPSEC_SA_UP;
+	return p->ipsec_mode != IPSEC_GRE ||
+	       (carried && !(g->ipsec && g->ipsec->settled));
 }
 
 const char *gwd_ipsec_why(const struct gwd *g, const struct path_conf *p)
@@ -151,18 +163,19 @@ static void check_at(struct ipsec_conn *c, uint32_t ms)
 }
 
 /*
- * Queue a request about c that built (0, or why not) into pkt, which the
- * client owns from here (and zeroes: it may hold a secret).
+ * Queue a request about the conn name that built (0, or why not) into pkt,
+ * which the client owns from here (and zeroes: it may hold a secret).
  */
-static void request(struct ipsec *ip, struct ipsec_conn *c, const char *what,
+static void request(struct ipsec *ip, const char *name, const char *what,
 		    int built, uint8_t *pkt, size_t len, const char *stream,
 		    vici_event_fn on_stream, vici_reply_fn on_reply)
 {
+	const struct ipsec_conn *c;
 	struct req *r = NULL;
 	int ret = built;
 
 	if (ret == 0) {
-		r = req_new(ip, c->name, what);
+		r = req_new(ip, name, what);
 		if (!r) {
 			explicit_bzero(pkt, len);
 			free(pkt);
@@ -174,9 +187,13 @@ static void request(struct ipsec *ip, struct ipsec_conn *c, const char *what,
 	}
 	if (ret < 0) {
 		free(r);
-		if (ret != -ENOTCONN)
+		c = conn_find(ip, name);
+		if (ret != -ENOTCONN && c)
 			log_warn("customer %s: path %s: cannot send %s to charon: %s",
 				 c->customer, c->path, what, strerror(-ret));
+		else if (ret != -ENOTCONN)
+			log_warn("charon connection %s: cannot send %s: %s", name,
+				 what, strerror(-ret));
 	}
 }
 
@@ -225,9 +242,10 @@ static void on_done(void *arg, int err, const struct vici_msg *m)
 	free(r);
 }
 
-static void load(struct ipsec *ip, struct ipsec_conn *c)
+/* The secret is read from its file each time: a PSK changed in place counts. */
+static int load_secret(struct ipsec *ip, struct ipsec_conn *c)
 {
-	uint8_t *pkt, *copy;
+	uint8_t *pkt;
 	size_t len;
 	int ret;
 
@@ -237,14 +255,23 @@ static void load(struct ipsec *ip, struct ipsec_conn *c)
 			 c->conf.ike.auth == IKE_AUTH_PSK ? "psk_file" : "key",
 			 strerror(-ret));
 		log_warn("customer %s: path %s: %s", c->customer, c->path, c->why);
-		return;
+		return ret;
 	}
-	request(ip, c, c->conf.ike.auth == IKE_AUTH_PSK ? "load-shared" : "load-key",
+	request(ip, c->name, c->conf.ike.auth == IKE_AUTH_PSK ? "load-shared" : "load-key",
 		0, pkt, len, NULL, NULL, on_loaded);
+	return 0;
+}
+
+static void load(struct ipsec *ip, struct ipsec_conn *c)
+{
+	uint8_t *copy;
+
+	if (load_secret(ip, c) < 0)
+		return;
 	copy = malloc(c->want_len);
 	if (copy)
 		memcpy(copy, c->want, c->want_len);
-	request(ip, c, "load-conn", copy ? 0 : -ENOMEM, copy, c->want_len, NULL,
+	request(ip, c->name, "load-conn", copy ? 0 : -ENOMEM, copy, c->want_len, NULL,
 		NULL, on_loaded);
 }
 
@@ -263,12 +290,39 @@ static void on_list_sa(void *arg, const struct vici_msg *m)
 			/* the installed one first, for the log and show */
 			c->seen.child[0] = ike.child[i];
 		}
-	if (!c->seen_up)
+	/*
+	 * A negotiation under way: charon's retransmits decide.  An IKE_SA
+	 * that is up without a CHILD_SA is not: initiating again creates the
+	 * CHILD_SA in it.
+	 */
+	if (!strcmp(ike.state, "CONNECTING"))
 		c->seen_pending = true;
+	for (size_t i = 0; i < ike.n_child; i++)
+		if (!strcmp(ike.child[i].state, "CREATED") ||
+		    !strcmp(ike.child[i].state, "INSTALLING"))
+			c->seen_pending = true;
 }
 
 static void list(struct ipsec *ip, struct ipsec_conn *c);
 static void initiate(struct ipsec *ip, struct ipsec_conn *c);
+
+static void settled(struct ipsec *ip)
+{
+	if (ip->settled)
+		return;
+	ip->settled = true;
+	gwd_schedule_apply(ip->g);
+}
+
+/* c's first answer since the connect is in. */
+static void settle(struct ipsec *ip, struct ipsec_conn *c)
+{
+	if (!c->first_list)
+		return;
+	c->first_list = false;
+	if (ip->unsettled && !--ip->unsettled)
+		settled(ip);
+}
 
 static void on_listed(void *arg, int err, const struct vici_msg *m)
 {
@@ -292,12 +346,17 @@ static void on_listed(void *arg, int err, const struct vici_msg *m)
 	}
 	if (c->sa != was)
 		sa_changed(c, was);
+	settle(c->ip, c);
 	if (c->relist) {
 		c->relist = false;
 		list(c->ip, c);
-	} else if (c->sa == IPSEC_SA_DOWN && !c->pending &&
-		   !sd_event_source_get_enabled(c->check, NULL)) {
-		initiate(c->ip, c);
+	} else if (c->sa == IPSEC_SA_DOWN &&
+		   sd_event_source_get_enabled(c->check, NULL) <= 0) {
+		/* The check timer, when armed, decides; otherwise now. */
+		if (c->pending)
+			check_at(c, IPSEC_PENDING_MS);
+		else
+			initiate(c->ip, c);
 	}
 }
 
@@ -314,7 +373,7 @@ static void list(struct ipsec *ip, struct ipsec_conn *c)
 	c->listing = true;
 	c->seen_up = c->seen_pending = false;
 	ret = ipsec_list_sas(c->name, &pkt, &len);
-	request(ip, c, "list-sas", ret, pkt, len, "list-sa", on_list_sa, on_listed);
+	request(ip, c->name, "list-sas", ret, pkt, len, "list-sa", on_list_sa, on_listed);
 }
 
 static void initiate(struct ipsec *ip, struct ipsec_conn *c)
@@ -327,10 +386,10 @@ static void initiate(struct ipsec *ip, struct ipsec_conn *c)
 		load(ip, c);
 	log_debug("customer %s: path %s: initiating", c->customer, c->path);
 	ret = ipsec_initiate(c->name, &pkt, &len);
-	request(ip, c, "initiate", ret, pkt, len, NULL, NULL, on_done);
+	request(ip, c->name, "initiate", ret, pkt, len, NULL, NULL, on_done);
 	check_at(c, c->backoff_ms);
-	if (c->backoff_ms < IPSEC_RETRY_MAX_MS)
-		c->backoff_ms *= 2;
+	c->backoff_ms = c->backoff_ms * 2 < IPSEC_RETRY_MAX_MS ?
+			c->backoff_ms * 2 : IPSEC_RETRY_MAX_MS;
 }
 
 /* The check: the SAs, then maybe an initiate (on_listed). */
@@ -338,14 +397,8 @@ static int on_check(sd_event_source *s, uint64_t usec, void *arg)
 {
 	struct ipsec_conn *c = arg;
 
-	if (!c->ip->connected)
-		return 0;
-	if (c->pending) {
-		/* charon is still at it; its retransmits decide. */
-		c->pending = false;
-		check_at(c, IPSEC_PENDING_MS);
-	}
-	list(c->ip, c);
+	if (c->ip->connected)
+		list(c->ip, c);
 	return 0;
 }
 
@@ -374,8 +427,8 @@ static void on_sa_event(void *arg, const struct vici_msg *m)
 
 /*
  * charon's log, at its control level: the lines that say why a negotiation
- * of one of our conns failed, whichever side started it, are kept as the
- * path's reason until its SA is up.
+ * of one of our conns failed, whichever side started it, or why its SA
+ * ended, are kept as the path's reason; an answer with the SA up clears it.
  */
 static void on_log(void *arg, const struct vici_msg *m)
 {
@@ -390,18 +443,75 @@ static void on_log(void *arg, const struct vici_msg *m)
 	struct ipsec_conn *c;
 
 	if (vici_get_str(&root, "ikesa-name", name, sizeof(name)) < 0 ||
-	    !(c = conn_find(ip, name)) || c->sa == IPSEC_SA_UP ||
+	    !(c = conn_find(ip, name)) ||
 	    vici_get_str(&root, "msg", msg, sizeof(msg)) < 0)
 		return;
+	/* Kept while up too: dead peer detection speaks before the SA goes. */
 	for (size_t i = 0; i < sizeof(failures) / sizeof(failures[0]); i++) {
 		if (strcasestr(msg, failures[i])) {
-			if (strcmp(c->why, msg))
+			if (strcmp(c->why, msg) && c->sa != IPSEC_SA_UP)
 				log_info("customer %s: path %s: charon: %s",
 					 c->customer, c->path, msg);
 			snprintf(c->why, sizeof(c->why), "%s", msg);
 			return;
 		}
 	}
+}
+
+/* A conn name of gwd's scheme: "gw<id>-<path>", like its links. */
+static bool gwd_name(const char *name)
+{
+	size_t digits = strspn(name + 2, "0123456789");
+
+	return !strncmp(name, "gw", 2) && digits && name[2 + digits] == '-' &&
+	       name[3 + digits];
+}
+
+static void unload(struct ipsec *ip, const char *name)
+{
+	uint8_t *pkt = NULL;
+	size_t len = 0;
+	int ret;
+
+	ret = ipsec_terminate(name, &pkt, &len);
+	request(ip, name, "terminate", ret, pkt, len, NULL, NULL, on_done);
+	ret = ipsec_unload_conn(name, &pkt, &len);
+	request(ip, name, "unload-conn", ret, pkt, len, NULL, NULL, on_done);
+}
+
+/*
+ * A conn of gwd's scheme that charon has and the config does not: its path
+ * was removed while gwd was not running.  Its SAs end, charon forgets it.
+ */
+static void on_conn_listed(void *arg, const struct vici_msg *m)
+{
+	struct ipsec *ip = arg;
+	struct vici_iter it = vici_root(m);
+	struct vici_elem e;
+	char name[IF_NAMESIZE];
+
+	while (vici_next(&it, &e)) {
+		if (e.type != VICI_SECTION_START || e.name_len >= sizeof(name))
+			continue;
+		memcpy(name, e.name, e.name_len);
+		name[e.name_len] = '\0';
+		if (!gwd_name(name) || conn_find(ip, name))
+			continue;
+		log_info("charon: connection %s is gwd's but no path's: removing it", name);
+		unload(ip, name);
+	}
+}
+
+static void unload_strays(struct ipsec *ip)
+{
+	struct vici_builder b;
+	uint8_t *pkt;
+	size_t len;
+
+	if (vici_build_init(&b, VICI_CMD_REQUEST, "list-conns") == 0 &&
+	    vici_build_finish(&b, &pkt, &len) == 0)
+		vici_request(ip->vc, pkt, len, "list-conn", on_conn_listed, NULL, ip,
+			     IPSEC_REQ_TIMEOUT_US);
 }
 
 /*
@@ -413,17 +523,28 @@ static void on_state(void *arg, bool connected, int err, const char *why)
 {
 	struct ipsec *ip = arg;
 
+	if (connected && err)
+		log_warn("charon: %s", why ? why : strerror(-err));
+	if (connected && ip->connected)
+		return;		/* a subscription refused while connected */
 	ip->connected = connected;
-	if (connected)
+	if (connected) {
 		log_info("charon: connected at %s", ip->socket);
-	else
+		ip->unsettled = ip->n;
+		if (!ip->n)
+			settled(ip);
+		unload_strays(ip);
+	} else {
 		log_warn("charon: %s: %s%s%s", ip->socket, strerror(-err),
 			 why ? ": " : "", why ? why : "");
+		settled(ip);
+	}
 	for (size_t i = 0; i < ip->n; i++) {
 		struct ipsec_conn *c = ip->conns[i];
 		enum ipsec_sa_state was = c->sa;
 
 		c->loaded = c->listing = c->relist = false;
+		c->first_list = connected;
 		c->backoff_ms = IPSEC_RETRY_MIN_MS;
 		sd_event_source_set_enabled(c->check, SD_EVENT_OFF);
 		if (connected) {
@@ -471,18 +592,10 @@ static struct ipsec_conn *conn_new(struct ipsec *ip, const struct customer_conf 
 /* A conn gone from the config: its SAs end, then charon forgets it. */
 static void conn_remove(struct ipsec *ip, struct ipsec_conn *c)
 {
-	uint8_t *pkt = NULL;
-	size_t len = 0;
-	int ret;
-
 	log_info("customer %s: path %s: IPsec connection removed", c->customer,
 		 c->path);
-	if (!ip->connected)
-		return;
-	ret = ipsec_terminate(c->name, &pkt, &len);
-	request(ip, c, "terminate", ret, pkt, len, NULL, NULL, on_done);
-	ret = ipsec_unload_conn(c->name, &pkt, &len);
-	request(ip, c, "unload-conn", ret, pkt, len, NULL, NULL, on_done);
+	if (ip->connected)
+		unload(ip, c->name);
 }
 
 static int open_client(struct gwd *g, struct ipsec *ip)
@@ -580,6 +693,11 @@ int gwd_ipsec_sync(struct gwd *g)
 	size_t n;
 	int ret;
 
+	if (ip && strcmp(ip->socket, g->conf->site.vici_socket)) {
+		log_info("charon: moving to %s", g->conf->site.vici_socket);
+		gwd_ipsec_free(g);
+		ip = NULL;
+	}
 	if (!ip) {
 		if (!has_ipsec(g->conf))
 			return 0;
@@ -621,13 +739,15 @@ int gwd_ipsec_sync(struct gwd *g)
 		uint8_t *pkt;
 		size_t len;
 
-		if (c->loaded)
+		if (c->loaded) {
+			load_secret(ip, c);
 			continue;
+		}
 		load(ip, c);
 		/* A changed conn: its SAs were made with the old settings. */
 		if (c->sa != IPSEC_SA_UNKNOWN) {
 			ret = ipsec_terminate(c->name, &pkt, &len);
-			request(ip, c, "terminate", ret, pkt, len, NULL, NULL, on_done);
+			request(ip, c->name, "terminate", ret, pkt, len, NULL, NULL, on_done);
 		}
 		list(ip, c);
 	}

@@ -38,8 +38,13 @@ int gwd_ipsec_sync(struct gwd *g);
 void gwd_ipsec_free(struct gwd *g);
 
 enum ipsec_sa_state gwd_ipsec_sa(const struct gwd *g, const struct path_conf *p);
-/* Whether the SA state lets p carry traffic (see above for GRE mode). */
-bool gwd_ipsec_usable(const struct gwd *g, const struct path_conf *p);
+/*
+ * Whether the SA state lets p carry traffic (see above for GRE mode).
+ * carried: p carried traffic before, as the kernel's routes had it at the
+ * start; until charon has answered once, that is taken for an SA up.
+ */
+bool gwd_ipsec_usable(const struct gwd *g, const struct path_conf *p,
+		      bool carried);
 /* "up", "down", "unknown", and why it is not up: charon's own words. */
 const char *gwd_ipsec_state_name(enum ipsec_sa_state s);
 const char *gwd_ipsec_why(const struct gwd *g, const struct path_conf *p);

@@ -69,7 +69,7 @@ const char *gwd_path_state(const struct gwd *g, const struct customer_conf *cu,
 		return "missing";
 	if (!l->oper_up)
 		return "down";
-	if (p->type == PATH_IPSEC && !gwd_ipsec_usable(g, p))
+	if (p->type == PATH_IPSEC && !gwd_ipsec_usable(g, p, rt && rt->carried))
 		return "down";
 	return rt ? health_state_name(rt->health.state) : "up";
 }
@@ -85,7 +85,7 @@ int gwd_path_rank(void *arg, const struct customer_conf *cu,
 	if (!link_usable(g, p))
 		return PATH_UNUSABLE;
 	/* Never kept as the last resort either: GRE mode would leave in clear. */
-	if (p->type == PATH_IPSEC && !gwd_ipsec_usable(g, p))
+	if (p->type == PATH_IPSEC && !gwd_ipsec_usable(g, p, rt && rt->carried))
 		return PATH_UNUSABLE;
 	if (!rt || rt->health.state == HEALTH_UP)
 		return PATH_UP;

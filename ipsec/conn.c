@@ -156,6 +156,11 @@ static void put_child(struct vici_builder *b, const struct path_conf *p)
 		}
 	}
 	put_list(b, "esp_proposals", ike->esp_proposals);
+	/*
+	 * Clean traffic arrives at high rates over several queues: reordering
+	 * beyond charon's default window of 32 would be dropped as replays.
+	 */
+	vici_kv_str(b, "replay_window", "1024");
 	put_secs(b, "rekey_time", ike->child_rekey_s);
 	put_secs(b, "rand_time", jitter(ike->child_rekey_s, ike->jitter_pct));
 	/* gwd notices and initiates again, with backoff: charon must not. */

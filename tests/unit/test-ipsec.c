@@ -153,6 +153,7 @@ static void test_xfrm_conn(void **state)
 	assert_absent(&x, "gw17-sec1/children/gw17-sec1/mark_in");
 	assert_list(&x, "gw17-sec1/children/gw17-sec1/esp_proposals", "aes256gcm16-x25519");
 	assert_at(&x, "gw17-sec1/children/gw17-sec1/rekey_time", "3600s");
+	assert_at(&x, "gw17-sec1/children/gw17-sec1/replay_window", "1024");
 	assert_at(&x, "gw17-sec1/children/gw17-sec1/rand_time", "360s");
 	/* gwd initiates again; charon must not on its own. */
 	assert_at(&x, "gw17-sec1/children/gw17-sec1/start_action", "none");

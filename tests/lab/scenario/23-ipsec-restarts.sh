@@ -27,6 +27,22 @@ assert_eq "$(sa_show sec1 's["uniqueid"]')" "$ike" "sec1's IKE_SA after gwd's re
 assert_eq "$lost" 0 "datagrams lost across gwd's restart"
 on_path sec1 || fail "traffic left sec1 at gwd's restart: $(route_a)"
 
+# The same with a GRE-mode path carrying the traffic: gwd cannot know its SA
+# is there before charon answers, and keeps what the kernel's routes had.
+ipsec_config 30 20 10
+gwctl reload >/dev/null
+wait_for 30 on_path sec2 || { gwctl show paths; fail "traffic is not on sec2: $(route_a)"; }
+spis=$(xfrm_spis)
+stream_gap gwd_restart
+echo "gwd kill -9 and start, on the GRE-mode path: $lost of $sent lost, longest gap $gap_ms ms"
+assert_eq "$(gwd_last_changes)" 0 "changes made by gwd's restart"
+assert_eq "$(xfrm_spis)" "$spis" "SPIs after gwd's restart"
+assert_eq "$lost" 0 "datagrams lost across gwd's restart"
+on_path sec2 || fail "traffic left sec2 at gwd's restart: $(route_a)"
+ipsec_config 30 10 20
+gwctl reload >/dev/null
+wait_for 30 on_path sec1 || { gwctl show paths; fail "traffic is not back on sec1"; }
+
 charon_kill9 gw
 t0=$(date +%s.%N)
 charon_start gw gw
