@@ -42,6 +42,7 @@ struct server {
 	int stop_fd;		/* eventfd: the test asks the loop to exit */
 	int ready[2];		/* pipe: the thread reports ctl_open()'s result */
 	int open_result;
+	sd_event *ev;		/* the server thread's loop, for deferred replies */
 };
 
 /* --- the test command table ------------------------------------------ */
@@ -103,7 +104,59 @@ static int cmd_big(void *ctx, int argc, const char *const *argv, struct ctl_repl
 	return 0;
 }
 
+/* Deferred replies: answered from a timer, as gwd answers after charon. */
+static int on_later(sd_event_source *s, uint64_t usec, void *userdata)
+{
+	struct ctl_deferred *d = userdata;
+	struct ctl_reply r = { 0 };
+
+	r.result = json_object_new_string("later");
+	ctl_deferred_finish(d, 0, &r);
+	sd_event_source_disable_unref(s);
+	return 0;
+}
+
+static int defer_for(struct server *srv, struct ctl_reply *r, uint64_t ms)
+{
+	struct ctl_deferred *d = ctl_defer(r);
+	sd_event_source *s;
+
+	if (!d)
+		return -ENOMEM;
+	/* A second deferral of the same request is refused. */
+	if (ctl_defer(r))
+		abort();
+	if (sd_event_add_time_relative(srv->ev, &s, CLOCK_MONOTONIC, ms * 1000, 1000,
+				       on_later, d) < 0)
+		return -ENOMEM;
+	return CTL_DEFERRED;
+}
+
+static int cmd_later(void *ctx, int argc, const char *const *argv, struct ctl_reply *r)
+{
+	return defer_for(ctx, r, 50);
+}
+
+/* Answered after the client's timeout: the late reply is only freed. */
+static int cmd_never(void *ctx, int argc, const char *const *argv, struct ctl_reply *r)
+{
+	return defer_for(ctx, r, 2 * SHORT_TIMEOUT_MS);
+}
+
+/* Deferred, then the handler finds it can answer at once after all. */
+static int cmd_not_now(void *ctx, int argc, const char *const *argv, struct ctl_reply *r)
+{
+	struct ctl_deferred *d = ctl_defer(r);
+
+	if (d)
+		ctl_deferred_cancel(d);
+	return ctl_reply_error(r, -ENOTCONN, "not now");
+}
+
 static const struct ctl_command test_cmds[] = {
+	{ "later", NULL, 0, 0, cmd_later, "later" },
+	{ "never", NULL, 0, 0, cmd_never, "never" },
+	{ "not-now", NULL, 0, 0, cmd_not_now, "not-now" },
 	{ "echo", NULL, 0, CTL_MAX_ARGS, cmd_echo, "echo [WORD...]" },
 	{ "show", "things", 0, 0, cmd_show_things, "show things" },
 	{ "show", "nothing", 0, 0, cmd_show_nothing, "show nothing" },
@@ -131,6 +184,8 @@ static void *server_main(void *arg)
 	r = sd_event_new(&ev);
 	if (r >= 0)
 		r = sd_event_add_io(ev, NULL, srv->stop_fd, EPOLLIN, on_stop, NULL);
+	if (r >= 0)
+		srv->ev = ev;
 	if (r >= 0)
 		r = ctl_open(ev, srv->path, test_cmds,
 			     sizeof(test_cmds) / sizeof(test_cmds[0]), srv, &c);
@@ -389,6 +444,31 @@ static void test_handler_errors(void **state)
 	ctl_response_free(&resp);
 
 	expect_error(srv, "fail-named", 0, NULL, "ECUSTOM", "custom");
+}
+
+static void test_deferred(void **state)
+{
+	struct server *srv = *state;
+	struct ctl_response resp;
+
+	assert_int_equal(call(srv, "later", 0, NULL, &resp), 0);
+	assert_true(resp.ok);
+	assert_string_equal(json_object_get_string(resp.result), "later");
+	ctl_response_free(&resp);
+	expect_error(srv, "not-now", 0, NULL, "ENOTCONN", "not now");
+	assert_alive(srv);
+}
+
+static void test_deferred_timeout(void **state)
+{
+	struct server *srv = *state;
+	char msg[64];
+
+	snprintf(msg, sizeof(msg), "no answer within %d ms", SHORT_TIMEOUT_MS);
+	expect_error(srv, "never", 0, NULL, "ETIMEDOUT", msg);
+	/* The handler's late answer finds the client gone (ASan: no use after free). */
+	usleep(2 * SHORT_TIMEOUT_MS * 1000);
+	assert_alive(srv);
 }
 
 static void test_unknown_command(void **state)
@@ -813,6 +893,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_commands, setup_server, teardown_server),
 		cmocka_unit_test_setup_teardown(test_handler_errors, setup_server, teardown_server),
+		cmocka_unit_test_setup_teardown(test_deferred, setup_server, teardown_server),
+		cmocka_unit_test_setup_teardown(test_deferred_timeout, setup_server_short,
+						teardown_server),
 		cmocka_unit_test_setup_teardown(test_unknown_command, setup_server, teardown_server),
 		cmocka_unit_test_setup_teardown(test_bad_requests, setup_server, teardown_server),
 		cmocka_unit_test_setup_teardown(test_oversized_request, setup_server, teardown_server),
