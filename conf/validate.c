@@ -45,7 +45,7 @@ struct vctx {
 	size_t *ingress_dup;
 	size_t *name_dup, *id_dup;		/* customers */
 	size_t *path_dup, *subnet_dup, *vlan_dup, *gre_dup, *remote_in;
-	size_t *if_id_dup, *ike_dup;		/* IPsec paths */
+	size_t *if_id_dup, *ike_dup, *psk_dup;	/* IPsec paths */
 	size_t *prefix_dup;
 };
 
@@ -245,11 +245,12 @@ static int number(struct vctx *v)
 	v->remote_in = nones(v->np);
 	v->if_id_dup = nones(v->np);
 	v->ike_dup = nones(v->np);
+	v->psk_dup = nones(v->np);
 	v->prefix_dup = nones(v->nx);
 	if (!v->path_owner || !v->prefix_owner || !v->ingress_dup ||
 	    !v->name_dup || !v->id_dup || !v->path_dup || !v->subnet_dup ||
 	    !v->vlan_dup || !v->gre_dup || !v->remote_in || !v->if_id_dup ||
-	    !v->ike_dup || !v->prefix_dup)
+	    !v->ike_dup || !v->psk_dup || !v->prefix_dup)
 		return -ENOMEM;
 	for (ci = 0; ci < nc; ci++) {
 		for (i = 0; i < c->customers[ci].n_paths; i++)
@@ -330,6 +331,19 @@ static void relate_unique(struct vctx *v, struct item *it)
 						 .str = p->ike.remote_id };
 	}
 	find_dups(it, n, v->ike_dup);
+
+	/*
+	 * It finds a PSK by the peer's identity alone: one owned by gwd's own
+	 * identity too would be tried for every peer, so that one customer
+	 * could authenticate with another's key.
+	 */
+	for (g = n = 0; g < v->np; g++) {
+		const struct path_conf *p = path_at(v, g, &ci, &i);
+
+		if (p->type == PATH_IPSEC && p->ike.auth == IKE_AUTH_PSK)
+			it[n++] = (struct item){ .id = g, .str = p->ike.remote_id };
+	}
+	find_dups(it, n, v->psk_dup);
 }
 
 /* Path subnets within a customer, prefixes across customers. */
@@ -635,7 +649,15 @@ static void check_ipsec(struct vctx *v, size_t ci, size_t pi, size_t g)
 		     "of the name: rename one of them", ci, pi, p->name, o->name,
 		     oc, oi, p->if_id);
 	}
-	if (v->ike_dup[g] != NONE) {
+	/* Both would say the same about the same pair: the first one only. */
+	if (v->ike_dup[g] == NONE && v->psk_dup[g] != NONE) {
+		path_at(v, v->psk_dup[g], &oc, &oi);
+		verr(v, "customers[%zu].paths[%zu].ike.remote_id: %s is already "
+		     "used by customers[%zu].paths[%zu]: charon finds a PSK by the "
+		     "peer's identity, so each PSK path needs its own", ci, pi,
+		     conf_quote(q, p->ike.remote_id, strlen(p->ike.remote_id)),
+		     oc, oi);
+	} else if (v->ike_dup[g] != NONE) {
 		path_at(v, v->ike_dup[g], &oc, &oi);
 		verr(v, "customers[%zu].paths[%zu].ike.remote_id: %s at %s is "
 		     "already used by customers[%zu].paths[%zu]: charon could not "
@@ -771,6 +793,7 @@ out:
 	free(v.remote_in);
 	free(v.if_id_dup);
 	free(v.ike_dup);
+	free(v.psk_dup);
 	free(v.prefix_dup);
 	return ret;
 }

@@ -94,6 +94,18 @@ static int add_links(const struct gw_conf *c, const struct customer_conf *cu,
 			l.gre.key = p->key;
 		}
 		ret = kstate_add_link(out, &l);
+		/*
+		 * A VTI in a VRF routes its ESP packets in the VRF's table (the
+		 * kernel takes the VTI's own index as the outer lookup's oif):
+		 * a throw for the peer sends that lookup on to the main table.
+		 */
+		if (!ret && l.kind == LINK_VTI) {
+			struct ks_route t = { .table = cu->table, .type = ROUTE_THROW,
+					      .dst = { .addr = p->remote, .len = 32 },
+					      .metric = GWD_ROUTE_METRIC };
+
+			ret = kstate_add_route(out, &t);
+		}
 		strcpy(a.ifname, p->ifname);
 		if (!ret)
 			ret = kstate_add_addr(out, &a);

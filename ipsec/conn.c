@@ -272,7 +272,7 @@ int ipsec_load_secret(const struct gw_conf *c, const struct path_conf *p,
 	struct vici_builder b;
 	uint8_t *data;
 	size_t n, max = psk ? IPSEC_PSK_MAX : IPSEC_FILE_MAX;
-	char id[IF_NAMESIZE + 8], addr[GW_ADDRSTRLEN];
+	char id[IF_NAMESIZE + 8];
 	int ret;
 
 	ret = read_file(psk ? ike->psk_file : ike->key, max, &data, &n);
@@ -291,11 +291,12 @@ int ipsec_load_secret(const struct gw_conf *c, const struct path_conf *p,
 		vici_kv_str(&b, "type", "IKE");
 		vici_kv(&b, "data", data, n);
 		/*
-		 * Both ends' identities: with the remote one alone, the PSKs of
-		 * two paths to one customer router would match it equally.
+		 * Owned by the peer's identity alone (unique among PSK paths:
+		 * conf/validate.c).  Owned by gwd's own identity as well, it
+		 * would be tried for every peer: one customer could then
+		 * authenticate with another's key.
 		 */
 		vici_list_start(&b, "owners");
-		vici_list_item_str(&b, psk_local_id(c, p, addr));
 		vici_list_item_str(&b, ike->remote_id);
 		vici_list_end(&b);
 	} else {

@@ -422,8 +422,8 @@ static void describe_nexthops(const struct ks_route *r, char *buf, size_t len)
 {
 	char a[GW_ADDRSTRLEN];
 
-	if (r->type == ROUTE_UNREACHABLE) {
-		appendf(buf, len, "unreachable");
+	if (r->type != ROUTE_UNICAST) {
+		appendf(buf, len, r->type == ROUTE_THROW ? "throw" : "unreachable");
 		return;
 	}
 	for (size_t i = 0; i < r->n_nh; i++)

@@ -71,6 +71,7 @@ struct ks_nexthop {
 enum route_type {
 	ROUTE_UNICAST,
 	ROUTE_UNREACHABLE,
+	ROUTE_THROW,	/* the lookup goes on with the next rule: no next hops */
 };
 
 struct ks_route {

@@ -50,13 +50,14 @@ int route_msg(struct nlmsghdr *nlh, const struct ks_route *r,
 	rtm->rtm_table = r->table < 256 ? (uint8_t)r->table : RT_TABLE_UNSPEC;
 	rtm->rtm_protocol = GWD_RTPROT;
 	rtm->rtm_scope = RT_SCOPE_UNIVERSE;
-	rtm->rtm_type = r->type == ROUTE_UNREACHABLE ? RTN_UNREACHABLE : RTN_UNICAST;
+	rtm->rtm_type = r->type == ROUTE_UNREACHABLE ? RTN_UNREACHABLE :
+			r->type == ROUTE_THROW ? RTN_THROW : RTN_UNICAST;
 	mnl_attr_put_u32(nlh, RTA_TABLE, r->table);
 	if (r->dst.len)
 		mnl_attr_put(nlh, RTA_DST, gw_addr_len(r->dst.addr.family),
 			     r->dst.addr.raw);
 	mnl_attr_put_u32(nlh, RTA_PRIORITY, r->metric);
-	if (r->type == ROUTE_UNREACHABLE || nlh->nlmsg_type == RTM_DELROUTE)
+	if (r->type != ROUTE_UNICAST || nlh->nlmsg_type == RTM_DELROUTE)
 		return 0;
 	return put_nexthops(nlh, r, links);
 }
@@ -124,11 +125,13 @@ int route_parse(const struct nlmsghdr *nlh, struct ks_route *out,
 	rtm = mnl_nlmsg_get_payload(nlh);
 	alen = gw_addr_len(rtm->rtm_family);
 	if (!alen || rtm->rtm_protocol != GWD_RTPROT ||
-	    (rtm->rtm_type != RTN_UNICAST && rtm->rtm_type != RTN_UNREACHABLE))
+	    (rtm->rtm_type != RTN_UNICAST && rtm->rtm_type != RTN_UNREACHABLE &&
+	     rtm->rtm_type != RTN_THROW))
 		return -ENOENT;
 	memset(out, 0, sizeof(*out));
 	out->table = rtm->rtm_table;
-	out->type = rtm->rtm_type == RTN_UNREACHABLE ? ROUTE_UNREACHABLE : ROUTE_UNICAST;
+	out->type = rtm->rtm_type == RTN_UNREACHABLE ? ROUTE_UNREACHABLE :
+		    rtm->rtm_type == RTN_THROW ? ROUTE_THROW : ROUTE_UNICAST;
 	out->dst.addr.family = rtm->rtm_family;
 	out->dst.len = rtm->rtm_dst_len;
 	mnl_attr_for_each(attr, nlh, sizeof(*rtm)) {
@@ -153,7 +156,7 @@ int route_parse(const struct nlmsghdr *nlh, struct ks_route *out,
 			break;
 		case RTA_OIF:
 			/* An unreachable route reports dev lo: not a next hop. */
-			if (out->type == ROUTE_UNREACHABLE ||
+			if (out->type != ROUTE_UNICAST ||
 			    mnl_attr_validate(attr, MNL_TYPE_U32) < 0)
 				break;
 			if (out->n_nh == 0)

@@ -617,8 +617,8 @@ static void write_conf(const char *dir, const struct file_path *p, size_t n,
 	for (i = 0; i < n; i++) {
 		fprintf(f, "%s{ \"name\": \"s%d\", \"type\": \"ipsec\","
 			" \"remote\": \"192.0.2.%d\", \"address\": \"10.0.%d.1/30\","
-			" \"peer\": \"10.0.%d.2\", \"ike\": { \"remote_id\": \"r\", ",
-			i ? ", " : "", p[i].net, p[i].net + 1, p[i].net, p[i].net);
+			" \"peer\": \"10.0.%d.2\", \"ike\": { \"remote_id\": \"r%d\", ",
+			i ? ", " : "", p[i].net, p[i].net + 1, p[i].net, p[i].net, (int)i);
 		if (p[i].psk)
 			fprintf(f, "\"psk_file\": \"%s/%s\" } }", dir, p[i].psk);
 		else

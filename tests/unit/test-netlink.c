@@ -168,7 +168,7 @@ static struct gw_prefix pfx(const char *s)
 
 enum {
 	IDX_LO = 1, IDX_ETH1 = 2, IDX_VRF = 10, IDX_GRE = 11, IDX_VLAN = 12,
-	IDX_GRE6 = 13, IDX_NEW = 14,
+	IDX_GRE6 = 13, IDX_NEW = 14, IDX_VTI = 15,
 };
 
 static struct ks_link mklink(enum link_kind kind, const char *name, const char *alias,
@@ -210,6 +210,25 @@ static struct ks_link gre6_17(void)
 	return l;
 }
 
+static struct ks_link xfrm17(void)
+{
+	struct ks_link l = mklink(LINK_XFRM, "gw17-sec1", "gwd:acme/sec1", "gwvrf17", 1438);
+
+	l.xfrm.if_id = 0x115c6d;
+	return l;
+}
+
+static struct ks_link vti17(void)
+{
+	struct ks_link l = mklink(LINK_VTI, "gw17-sec3", "gwd:acme/sec3", "gwvrf17", 1438);
+
+	l.gre.local = ip("198.51.100.1");
+	l.gre.remote = ip("192.0.2.117");
+	l.gre.has_key = true;
+	l.gre.key = 0x115c6d;
+	return l;
+}
+
 static struct ks_link vlan17(void)
 {
 	struct ks_link l = mklink(LINK_VLAN, "gw17-v100", "gwd:acme/v100", "gwvrf17", 1500);
@@ -235,6 +254,7 @@ static int setup(void **state)
 	struct ks_link lo = mklink(LINK_OTHER, "lo", "", "", 65536);
 	struct ks_link eth1 = mklink(LINK_OTHER, "eth1", "", "", 1500);
 	struct ks_link vrf = vrf17(), gre = gre17(true), gre6 = gre6_17(), vlan = vlan17();
+	struct ks_link vti = vti17();
 	/* Known by name but not created yet: no ifindex to point at. */
 	struct ks_link pending = mklink(LINK_VRF, "gwvrf18", "gwd:bravo", "", 0);
 
@@ -244,6 +264,7 @@ static int setup(void **state)
 	add_have(&gre, IDX_GRE);
 	add_have(&vlan, IDX_VLAN);
 	add_have(&gre6, IDX_GRE6);
+	add_have(&vti, IDX_VTI);
 	add_have(&pending, 0);
 	return 0;
 }
@@ -353,7 +374,8 @@ static const struct ifinfomsg *ifinfo(const struct nlmsghdr *nlh)
 static const char *kernel_kind(enum link_kind k)
 {
 	return k == LINK_VRF ? "vrf" : k == LINK_GRE ? "gre" :
-	       k == LINK_IP6GRE ? "ip6gre" : k == LINK_VLAN ? "vlan" : "?";
+	       k == LINK_IP6GRE ? "ip6gre" : k == LINK_VLAN ? "vlan" :
+	       k == LINK_XFRM ? "xfrm" : k == LINK_VTI ? "vti" : "?";
 }
 
 /* Create l, check the envelope every kind shares, return the IFLA_INFO_DATA table. */
@@ -411,6 +433,7 @@ static void parses_back(const struct nlmsghdr *nlh, const struct ks_link *l)
 		break;
 	case LINK_GRE:
 	case LINK_IP6GRE:
+	case LINK_VTI:
 		assert_true(gw_addr_eq(&back.gre.local, &l->gre.local));
 		assert_true(gw_addr_eq(&back.gre.remote, &l->gre.remote));
 		assert_int_equal(back.gre.has_key, l->gre.has_key);
@@ -420,6 +443,9 @@ static void parses_back(const struct nlmsghdr *nlh, const struct ks_link *l)
 		/* The parent comes back as an ifindex; reconcile resolves the name. */
 		assert_int_equal(back.parent_ifindex, kstate_link(&links, l->vlan.parent)->ifindex);
 		assert_int_equal(back.vlan.id, l->vlan.id);
+		break;
+	case LINK_XFRM:
+		assert_int_equal(back.xfrm.if_id, l->xfrm.if_id);
 		break;
 	case LINK_OTHER:
 		fail();
@@ -460,6 +486,59 @@ static void test_link_create_gre_key(void **state)
 	A_ABSENT(&data, IFLA_GRE_LINK);		/* underlay in the main table */
 	A_COUNT(&data, 6);
 	parses_back(nlh, &l);
+}
+
+static void test_link_create_xfrm(void **state)
+{
+	struct ks_link l = xfrm17(), other = xfrm17();
+	struct attrs top, data;
+	struct nlmsghdr *nlh = create_link(&l, &top, &data);
+
+	A_U32(&top, IFLA_MASTER, IDX_VRF);
+	A_U32(&data, IFLA_XFRM_IF_ID, 0x115c6d);
+	A_ABSENT(&data, IFLA_XFRM_LINK);	/* ESP leaves through the main table */
+	A_COUNT(&data, 1);
+	parses_back(nlh, &l);
+	/* No changelink for the if_id of a live interface. */
+	other.xfrm.if_id++;
+	assert_true(link_must_recreate(&other, &l));
+}
+
+static void test_link_create_vti(void **state)
+{
+	static const uint8_t key_be[] = { 0x00, 0x11, 0x5c, 0x6d };
+	struct ks_link l = vti17();
+	struct attrs top, data;
+	struct nlmsghdr *nlh = create_link(&l, &top, &data);
+
+	A_BYTES(&data, IFLA_VTI_LOCAL, "\xc6\x33\x64\x01", 4);
+	A_BYTES(&data, IFLA_VTI_REMOTE, "\xc0\x00\x02\x75", 4);
+	A_BYTES(&data, IFLA_VTI_IKEY, key_be, 4);
+	A_BYTES(&data, IFLA_VTI_OKEY, key_be, 4);
+	A_COUNT(&data, 4);
+	parses_back(nlh, &l);
+}
+
+/* disable_policy goes with the alias: the kernel takes it only for a link that exists. */
+static void test_link_vti_setup(void **state)
+{
+	struct ks_link l = vti17();
+	struct nlmsghdr *nlh = msg(0, REQ);
+	const struct nlattr *spec, *inet, *conf;
+	struct attrs t;
+
+	assert_int_equal(link_msg_set_alias(nlh, &l, &links), 0);
+	INDEX_MSG(&t, nlh, struct ifinfomsg);
+	A_STR(&t, IFLA_IFALIAS, l.alias);
+	A_COUNT(&t, 2);
+	spec = t.a[IFLA_AF_SPEC];
+	assert_non_null(spec);
+	inet = mnl_attr_get_payload(spec);
+	assert_int_equal(mnl_attr_get_type(inet), AF_INET);
+	conf = mnl_attr_get_payload(inet);
+	assert_int_equal(mnl_attr_get_type(conf), IFLA_INET_CONF);
+	assert_int_equal(mnl_attr_get_type(mnl_attr_get_payload(conf)), IPV4_DEVCONF_NOPOLICY);
+	assert_int_equal(mnl_attr_get_u32(mnl_attr_get_payload(conf)), 1);
 }
 
 static void test_link_create_gre_nokey(void **state)
@@ -1336,7 +1415,8 @@ static struct nlmsghdr *build_route(const struct ks_route *r, uint16_t type, str
 	assert_int_equal(rtm->rtm_protocol, 211);
 	assert_int_equal(rtm->rtm_scope, RT_SCOPE_UNIVERSE);
 	assert_int_equal(rtm->rtm_type,
-			 r->type == ROUTE_UNREACHABLE ? RTN_UNREACHABLE : RTN_UNICAST);
+			 r->type == ROUTE_UNREACHABLE ? RTN_UNREACHABLE :
+			 r->type == ROUTE_THROW ? RTN_THROW : RTN_UNICAST);
 	assert_int_equal(rtm->rtm_flags, 0);
 	INDEX_MSG(t, nlh, struct rtmsg);
 	A_U32(t, RTA_TABLE, r->table);
@@ -1495,6 +1575,23 @@ static void test_route_unreachable(void **state)
 		route_parses_back(nlh, &r);
 		DAMAGE(nlh, parse_route_safely);
 	}
+}
+
+/* A VTI peer's throw in the customer's table: a type, no next hops. */
+static void test_route_throw(void **state)
+{
+	struct ks_route r = mkroute(1017, "192.0.2.117/32", 1024);
+	struct nlmsghdr *nlh;
+	struct attrs t;
+
+	r.type = ROUTE_THROW;
+	nlh = build_route(&r, RTM_NEWROUTE, &t);
+	A_ABSENT(&t, RTA_GATEWAY);
+	A_ABSENT(&t, RTA_OIF);
+	A_ABSENT(&t, RTA_MULTIPATH);
+	A_COUNT(&t, 3);
+	route_parses_back(nlh, &r);
+	DAMAGE(nlh, parse_route_safely);
 }
 
 static void test_route_delete(void **state)
@@ -1786,6 +1883,9 @@ int main(void)
 		cmocka_unit_test(test_link_create_vrf),
 		cmocka_unit_test(test_link_create_gre_key),
 		cmocka_unit_test(test_link_create_gre_nokey),
+		cmocka_unit_test(test_link_create_xfrm),
+		cmocka_unit_test(test_link_create_vti),
+		cmocka_unit_test(test_link_vti_setup),
 		cmocka_unit_test(test_link_create_ip6gre),
 		cmocka_unit_test(test_link_create_vlan),
 		cmocka_unit_test(test_link_create_down_no_mtu),
@@ -1806,6 +1906,7 @@ int main(void)
 		cmocka_unit_test(test_route_single_v4),
 		cmocka_unit_test(test_route_single_v6),
 		cmocka_unit_test(test_route_multipath),
+		cmocka_unit_test(test_route_throw),
 		cmocka_unit_test(test_route_unreachable),
 		cmocka_unit_test(test_route_delete),
 		cmocka_unit_test(test_route_missing_link),
