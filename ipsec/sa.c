@@ -147,21 +147,32 @@ int ipsec_ike_parse(const struct vici_elem *e, struct ipsec_ike *out)
 		return -EBADMSG;
 	it = sub.inner;
 	while (vici_next(&it, &ch)) {
-		struct ipsec_child *c = &out->child[out->n_child];
+		struct ipsec_child c = { .rekey_s = -1, .life_s = -1, .install_s = -1 };
+		size_t slot = out->n_child;
 
 		if (ch.type != VICI_SECTION_START)
 			return -EBADMSG;
-		if (out->n_child == IPSEC_CHILD_MAX) {
-			out->children_dropped++;
-			continue;
-		}
-		memset(c, 0, sizeof(*c));
-		c->rekey_s = c->life_s = c->install_s = -1;
 		ret = fill(ch.inner, child_fields,
-			   sizeof(child_fields) / sizeof(child_fields[0]), c);
+			   sizeof(child_fields) / sizeof(child_fields[0]), &c);
 		if (ret < 0)
 			return ret;
-		out->n_child++;
+		out->installed += ipsec_child_installed(&c);
+		/*
+		 * Rekeyed CHILD_SAs linger until deleted, more with collisions:
+		 * when there is no room, one that carries traffic displaces
+		 * one that does not.
+		 */
+		if (slot == IPSEC_CHILD_MAX) {
+			out->children_dropped++;
+			for (slot = 0; slot < IPSEC_CHILD_MAX; slot++)
+				if (!ipsec_child_installed(&out->child[slot]))
+					break;
+			if (slot == IPSEC_CHILD_MAX || !ipsec_child_installed(&c))
+				continue;
+		} else {
+			out->n_child++;
+		}
+		out->child[slot] = c;
 	}
 	return 0;
 }

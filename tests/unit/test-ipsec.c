@@ -337,7 +337,7 @@ static void child(struct vici_builder *b, const char *sec, const char *id,
 static void list_sa(struct msg *x, const char *uniqueid, int children)
 {
 	struct vici_builder b;
-	char sec[32];
+	char sec[32], id[16];
 
 	assert_int_equal(vici_build_init(&b, VICI_EVENT, "list-sa"), 0);
 	vici_section_start(&b, "gw17-sec1");
@@ -355,7 +355,8 @@ static void list_sa(struct msg *x, const char *uniqueid, int children)
 	vici_section_start(&b, "child-sas");
 	for (int i = 0; i < children; i++) {
 		snprintf(sec, sizeof(sec), "gw17-sec1-%d", i + 1);
-		child(&b, sec, i ? "2" : "1", i ? "REKEYED" : "INSTALLED");
+		snprintf(id, sizeof(id), "%d", i + 1);
+		child(&b, sec, id, i == 0 || i == 5 ? "INSTALLED" : "REKEYED");
 	}
 	vici_section_end(&b);
 	vici_section_end(&b);
@@ -381,9 +382,13 @@ static void test_sa_report(void **state)
 	assert_int_equal(ike.reauth_s, -1);
 	assert_int_equal(ike.n_child, IPSEC_CHILD_MAX);
 	assert_int_equal(ike.children_dropped, 2);
+	assert_int_equal(ike.installed, 2);
 	assert_int_equal(ike.child[0].uniqueid, 1);
 	assert_true(ipsec_child_installed(&ike.child[0]));
-	assert_false(ipsec_child_installed(&ike.child[1]));
+	/* The installed sixth displaced the first rekeyed one. */
+	assert_int_equal(ike.child[1].uniqueid, 6);
+	assert_true(ipsec_child_installed(&ike.child[1]));
+	assert_false(ipsec_child_installed(&ike.child[2]));
 	assert_string_equal(ike.child[0].spi_in, "c1a2b3c4");
 	assert_int_equal(ike.child[0].bytes_in, 123456);
 	assert_true(ike.child[0].bytes_out == UINT64_MAX);
