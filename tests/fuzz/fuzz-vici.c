@@ -5,13 +5,15 @@
  * with the right length field.  Whatever the parser accepts must walk
  * without trouble, and the builder must encode the walk back into exactly
  * the same bytes: the parser accepts nothing the builder would refuse, and
- * the iterators miss nothing.
+ * the iterators miss nothing.  It is also read as an SA report (list-sa,
+ * ike-updown, child-updown), which must hold its own bounds.
  */
 #include <assert.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "ipsec/sa.h"
 #include "ipsec/vici-msg.h"
 
 static void copy_name(char out[256], const struct vici_elem *e)
@@ -57,6 +59,7 @@ static void check(const uint8_t *buf, size_t len)
 	struct vici_iter root, it;
 	struct vici_elem e, found;
 	struct vici_msg m;
+	struct ipsec_ike ike;
 	const char *why = NULL;
 	char name[256];
 	uint8_t *out;
@@ -71,6 +74,14 @@ static void check(const uint8_t *buf, size_t len)
 	assert(vici_build_finish(&b, &out, &out_len) == 0);
 	assert(out_len == len && !memcmp(out, buf, len));
 	free(out);
+
+	if (ipsec_msg_ike(&m, &ike) == 0) {
+		assert(ike.n_child <= IPSEC_CHILD_MAX);
+		assert(strlen(ike.name) < sizeof(ike.name));
+		assert(ike.installed <= ike.n_child + ike.children_dropped);
+		for (size_t i = 0; i < ike.n_child; i++)
+			assert(strlen(ike.child[i].state) < sizeof(ike.child[i].state));
+	}
 
 	/* Every root child is found by its name (the first of a repeated name). */
 	it = root = vici_root(&m);
