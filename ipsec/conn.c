@@ -310,22 +310,6 @@ out:
 	return ret;
 }
 
-/* A request naming one connection, and one more setting; name NULL: none. */
-static int named(const char *cmd, const char *key, const char *name,
-		 const char *key2, const char *value2, uint8_t **pkt, size_t *len)
-{
-	struct vici_builder b;
-	int ret;
-
-	ret = vici_build_init(&b, VICI_CMD_REQUEST, cmd);
-	if (ret < 0)
-		return ret;
-	if (name)
-		vici_kv_str(&b, key, name);
-	vici_kv_str(&b, key2, value2);
-	return vici_build_finish(&b, pkt, len);
-}
-
 int ipsec_unload_conn(const char *name, uint8_t **pkt, size_t *len)
 {
 	struct vici_builder b;
@@ -359,10 +343,30 @@ int ipsec_initiate(const char *name, uint8_t **pkt, size_t *len)
 
 int ipsec_terminate(const char *name, uint8_t **pkt, size_t *len)
 {
-	return named("terminate", "ike", name, "timeout", "-1", pkt, len);
+	struct vici_builder b;
+	int ret;
+
+	ret = vici_build_init(&b, VICI_CMD_REQUEST, "terminate");
+	if (ret < 0)
+		return ret;
+	vici_kv_str(&b, "ike", name);
+	vici_kv_str(&b, "timeout", "-1");
+	return vici_build_finish(&b, pkt, len);
 }
 
+/*
+ * Not noblock: that skips the IKE_SAs another of charon's threads holds,
+ * and an IKE_SA being rekeyed would look gone, its path down.
+ */
 int ipsec_list_sas(const char *name, uint8_t **pkt, size_t *len)
 {
-	return named("list-sas", "ike", name, "noblock", "yes", pkt, len);
+	struct vici_builder b;
+	int ret;
+
+	ret = vici_build_init(&b, VICI_CMD_REQUEST, "list-sas");
+	if (ret < 0)
+		return ret;
+	if (name)
+		vici_kv_str(&b, "ike", name);
+	return vici_build_finish(&b, pkt, len);
 }
