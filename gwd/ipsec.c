@@ -4,8 +4,8 @@
  *
  * One conn per IPsec path of the running config, named like its link.  Each
  * has one timer, the check: it asks charon for the conn's SAs and, when
- * there is no IKE_SA at all, initiates, then checks again after a backoff
- * that doubles up to IPSEC_RETRY_MAX_MS.  charon's events about a conn
+ * there is no CHILD_SA and no negotiation under way, initiates, then checks
+ * again after a backoff that doubles up to IPSEC_RETRY_MAX_MS.  charon's events about a conn
  * (up, down, rekeyed) ask again at once, so the state follows charon within
  * a round trip; the answer, not the event, is the truth.
  */
@@ -40,7 +40,7 @@ struct ipsec_conn {
 	bool first_list;		/* not answered since the connect */
 	enum ipsec_sa_state sa;
 	struct ipsec_ike ike;		/* the IKE_SA carrying the CHILD_SA, if up */
-	bool pending;			/* an IKE_SA exists, without a CHILD_SA yet */
+	bool pending;			/* a negotiation is under way */
 	char why[160];			/* why it is not up, in charon's words */
 	sd_event_source *check;
 	uint32_t backoff_ms;
@@ -614,6 +614,35 @@ static int open_client(struct gwd *g, struct ipsec *ip)
 	return ret;
 }
 
+/*
+ * What the running conn knew passes to the one that replaces it at a
+ * reload: the SA state, a list-sas in flight (its events and reply find
+ * the new one by name), the pending check.  Loaded only if unchanged.
+ */
+static void conn_take(struct ipsec_conn *c, const struct ipsec_conn *old,
+		      const uint8_t *want, size_t len)
+{
+	uint64_t at;
+
+	c->sa = old->sa;
+	c->ike = old->ike;
+	c->pending = old->pending;
+	c->backoff_ms = old->backoff_ms;
+	memcpy(c->why, old->why, sizeof(c->why));
+	c->listing = old->listing;
+	c->relist = old->relist;
+	c->first_list = old->first_list;
+	c->seen_up = old->seen_up;
+	c->seen_pending = old->seen_pending;
+	c->seen = old->seen;
+	c->loaded = old->loaded && old->want_len == len && !memcmp(old->want, want, len);
+	if (sd_event_source_get_enabled(old->check, NULL) > 0 &&
+	    sd_event_source_get_time(old->check, &at) >= 0) {
+		sd_event_source_set_time(c->check, at);
+		sd_event_source_set_enabled(c->check, SD_EVENT_ONESHOT);
+	}
+}
+
 /* The new conn table, in config order, before sorting: reuse what is known. */
 static int build(struct gwd *g, struct ipsec *ip, struct ipsec_conn ***out,
 		 size_t *n_out)
@@ -655,15 +684,8 @@ static int build(struct gwd *g, struct ipsec *ip, struct ipsec_conn ***out,
 			c->conf = *p;
 			c->want = want;
 			c->want_len = len;
-			if (old) {
-				c->sa = old->sa;
-				c->ike = old->ike;
-				c->pending = old->pending;
-				c->backoff_ms = old->backoff_ms;
-				memcpy(c->why, old->why, sizeof(c->why));
-				c->loaded = old->loaded && old->want_len == len &&
-					    !memcmp(old->want, want, len);
-			}
+			if (old)
+				conn_take(c, old, want, len);
 		}
 	}
 	if (ret < 0) {
