@@ -23,7 +23,7 @@ swanctl_at custA --list-conns
 
 # gw_conf: the gateway's swanctl.conf, what gwd will send with load-conn and
 # load-shared.  NO_SEC2=1 leaves custa-sec2 out, SEC2_START sets its
-# start_action.
+# start_action, GW_PSK_IDS=both gives the PSKs our own ID as a second owner.
 gw_conf() {
 	cat <<CONF
 connections {
@@ -92,13 +92,13 @@ CONF
 }
 secrets {
 	ike-custa-sec1 {
-		id-gw = gw.fra1.example
-		id-cust = cpe-a.example
+		id = cpe-a.example
+$([[ ${GW_PSK_IDS-} != both ]] || printf '\t\tid-gw = gw.fra1.example\n')
 		secret = "$(swanctl_psk custA-xfrm.conf)"
 	}
 	ike-custa-sec2 {
-		id-gw = gw.fra1.example
-		id-cust = cpe-a-gre.example
+		id = cpe-a-gre.example
+$([[ ${GW_PSK_IDS-} != both ]] || printf '\t\tid-gw = gw.fra1.example\n')
 		secret = "$(swanctl_psk custA-gre.conf)"
 	}
 }
@@ -240,7 +240,9 @@ wait $ping_pid $ping_pid2 || true
 for f in "$ping_log" "$ping_log2"; do
 	tail -n 3 "$f"
 	# The longest run of unanswered sequence numbers.
-	awk '/icmp_seq=/ { split($0, a, "icmp_seq="); s = a[2] + 0; if (s - last - 1 > gap) gap = s - last - 1; last = s }
+	awk '/icmp_seq=/ { split($0, a, "icmp_seq="); s = a[2] + 0; t = substr($1, 2, length($1) - 2)
+			if (s - last - 1 > 0) printf "lost icmp_seq %d..%d after %s\n", last + 1, s - 1, strftime("%H:%M:%S", int(lt)) sprintf(".%03d", (lt - int(lt)) * 1000)
+			if (s - last - 1 > gap) gap = s - last - 1; last = s; lt = t }
 		END { printf "longest run of lost pings: %d (%.0f ms at 50 ms)\n", gap, gap * 50 }' "$f"
 done
 echo "states after the restart: $(ip -n gw xfrm state | grep -c '^src') policies: $(ip -n gw xfrm policy | grep -c '^src')"
@@ -261,7 +263,8 @@ ping_ok gw 10.17.2.2 -I gwvrf17
 ping_ok gw 10.17.3.2 -I gwvrf17
 
 step "initiate sec1 again while it is up"
-swanctl_at gw --initiate --child sec1 --timeout 30 | tail -n 1
+swanctl_at gw --initiate --child sec1 --timeout 30 >"$LAB_DIR/initiate-again" 2>&1 && echo "exit 0" || echo "exit $?"
+tail -n 2 "$LAB_DIR/initiate-again"
 echo "CHILD_SAs of custa-sec1 now: $(n_child custa-sec1 sec1); IKE_SAs: $(swanctl_at gw --list-sas | grep -c '^custa-sec1:')"
 swanctl_at gw --list-sas --ike custa-sec1
 # Back to one: terminate the whole IKE_SA, initiate once.
@@ -284,6 +287,25 @@ t=$(now)
 swanctl_at gw --initiate --child sec1 --timeout 30 | tail -n 1
 echo "right PSK back: up in $(since "$t") s"
 ping_ok gw 10.17.2.2 -I gwvrf17
+
+step "PSK owners on the gateway: custA's GRE path signs with its xfrm path's PSK"
+swanctl_conf custA-gre.conf | sed "s/^\(\s*secret = \"\)[^\"]*\"/\1$(swanctl_psk custA-xfrm.conf)\"/" >"${charon_swanctl[custA]}/conf.d/gre.conf"
+swanctl_at custA --load-all >/dev/null
+for ids in both remote; do
+	GW_PSK_IDS=$ids gw_conf >"${charon_swanctl[gw]}/conf.d/custa.conf"
+	swanctl_at gw --load-all >/dev/null
+	swanctl_at gw --terminate --ike custa-sec2 --timeout 30 >/dev/null 2>&1 || true
+	if swanctl_at gw --initiate --child sec2 --timeout 30 >"$LAB_DIR/initiate-owners-$ids" 2>&1; then
+		echo "gw PSK owners $ids: sec2 UP with the other path's PSK"
+	else
+		echo "gw PSK owners $ids: sec2 refused: $(grep -E 'AUTHENTICATION_FAILED|MAC mismatched' "$LAB_DIR/initiate-owners-$ids" | head -n 1)"
+	fi
+	grep -E 'tried [0-9]+ shared key' "$LAB_DIR/charon-gw.log" | tail -n 1 || true
+done
+gw_conf >"${charon_swanctl[gw]}/conf.d/custa.conf"
+swanctl_at gw --load-all >/dev/null
+topo_ipsec_custA gre
+swanctl_at gw --initiate --child sec2 --timeout 30 | tail -n 1
 
 step "PSKs with only the gateway's ID on the customer's side"
 for m in xfrm gre; do
@@ -341,6 +363,11 @@ gw_conf >"${charon_swanctl[gw]}/conf.d/custa.conf"
 swanctl_at gw --load-all >/dev/null
 swanctl_at gw --initiate --child sec2 --timeout 30 | tail -n 1
 ping_ok gw 10.17.3.2 -I gwvrf17
+
+step "gw's kernel SAs vs charon's"
+known=$(swanctl_at gw --list-sas --raw | grep -o -E 'spi-(in|out)=[0-9a-f]+' | sed 's/.*=//' | sort -u | tr '\n' ' ')
+echo "charon's SPIs: $known"
+ip -n gw xfrm state | awk -v known="$known" '/^src/ { sd = $0 } /spi/ { spi = substr($4, 3); printf "%s %s %s\n", sd, $4, index(known, spi) ? "charon'"'"'s" : "STALE" }'
 
 step "charon's logs (selected)"
 echo "MOBIKE addresses sent by gw (mobike = no): $(grep -c 'additional MOBIKE peer address' "$LAB_DIR/charon-custA.log" || true)"
