@@ -84,6 +84,11 @@ $([[ $routes == yes ]] || printf '\trouting_table = 0\n')
 		}
 	}
 }
+# swanctl_at's swanctl: without a list it tries Debian's whole default set
+# and says so on stderr for every plugin that is not installed.
+swanctl {
+	load = random pem pkcs1 pkcs8 x509 pubkey gmp openssl
+}
 CONF
 	STRONGSWAN_CONF=$dir/strongswan.conf ip netns exec "$ns" \
 		unshare -m --propagation private \
@@ -91,7 +96,7 @@ CONF
 		>>"$LAB_DIR/charon-$name.out" 2>&1 </dev/null &
 	charon_pids[$name]=$!
 	lab_pids+=($!)
-	if ! wait_for 30 swanctl --stats --uri "$(charon_uri "$name")"; then
+	if ! wait_for 30 swanctl_at "$name" --stats; then
 		tail -n 20 "$LAB_DIR/charon-$name.out" "$LAB_DIR/charon-$name.log" >&2 || true
 		fail "charon $name in $ns did not answer on vici"
 	fi
@@ -123,7 +128,8 @@ swanctl_at() {
 		file=(--file "${charon_swanctl[$name]}/swanctl.conf") ;;
 	esac
 	for a; do [[ $a != --file && $a != -f ]] || file=(); done
-	swanctl "$cmd" --uri "$(charon_uri "$name")" "$@" "${file[@]}"
+	STRONGSWAN_CONF=$(charon_dir "$name")/strongswan.conf \
+		swanctl "$cmd" --uri "$(charon_uri "$name")" "$@" "${file[@]}"
 }
 
 # swanctl_conf FILE [wrong-psk] [short-life]: a customer's swanctl.conf from
