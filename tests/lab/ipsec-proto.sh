@@ -369,4 +369,11 @@ echo ...
 grep -i -E 'unable|refus|error|warn|INITIAL_CONTACT|duplicate|MOBIKE' "$LAB_DIR/charon-custA.log" | head -n 30 || true
 echo "-- custA's log around the first IKE_AUTH"
 grep -m 1 -B2 -A30 'IKE_AUTH request 1' "$LAB_DIR/charon-custA.log" | grep -v -E 'CFG\]  ' | head -n 40
+step "charon_stop custA: SIGTERM"
+t=$(now)
+charon_stop custA
+echo "custA's charon stopped in $(since "$t") s; custA's states: $(ip -n custA xfrm state | grep -c '^src' || true), policies: $(ip -n custA xfrm policy | grep -c '^src' || true)"
+sleep 1
+swanctl_at gw --list-sas | grep -E '^custa|ESTABLISHED|INSTALLED' || echo "gw: no SAs left"
+grep -E 'received DELETE|deleting IKE_SA|closing' "$LAB_DIR/charon-gw.log" | tail -n 4
 pass "prototype done"

@@ -96,7 +96,8 @@ CONF
 		>>"$LAB_DIR/charon-$name.out" 2>&1 </dev/null &
 	charon_pids[$name]=$!
 	lab_pids+=($!)
-	if ! wait_for 30 swanctl_at "$name" --stats; then
+	# Up in 1.5 to 8 s in the VM tier, more with another VM beside it.
+	if ! wait_for 60 swanctl_at "$name" --stats; then
 		tail -n 20 "$LAB_DIR/charon-$name.out" "$LAB_DIR/charon-$name.log" >&2 || true
 		fail "charon $name in $ns did not answer on vici"
 	fi
