@@ -38,6 +38,12 @@ charon_uri() { echo "unix://$LAB_DIR/charon-$1/charon.vici"; }
 # charon_start NS NAME [SWANCTL_DIR]
 charon_start() {
 	local ns=$1 name=$2 dir routes
+	[[ -x $CHARON_BIN ]] && command -v swanctl >/dev/null ||
+		fail "no charon or swanctl: install strongswan-charon and strongswan-swanctl"
+	# AES-GCM and X25519, in the customers' proposals, come from the openssl
+	# (and gcm) plugins; without them IKE fails with NO_PROPOSAL_CHOSEN.
+	[[ -e /usr/lib/ipsec/plugins/libstrongswan-openssl.so ]] ||
+		fail "charon has no openssl plugin: install libstrongswan-standard-plugins"
 	dir=$(charon_dir "$name")
 	charon_swanctl[$name]=${3:-$dir/swanctl}
 	routes=${CHARON_ROUTES:-$([[ $ns == gw ]] && echo no || echo yes)}
