@@ -38,8 +38,9 @@ charon_uri() { echo "unix://$LAB_DIR/charon-$1/charon.vici"; }
 # charon_start NS NAME [SWANCTL_DIR]
 charon_start() {
 	local ns=$1 name=$2 dir routes
-	[[ -x $CHARON_BIN ]] && command -v swanctl >/dev/null ||
+	if [[ ! -x $CHARON_BIN ]] || ! command -v swanctl >/dev/null; then
 		fail "no charon or swanctl: install strongswan-charon and strongswan-swanctl"
+	fi
 	# AES-GCM and X25519, in the customers' proposals, come from the openssl
 	# (and gcm) plugins; without them IKE fails with NO_PROPOSAL_CHOSEN.
 	[[ -e /usr/lib/ipsec/plugins/libstrongswan-openssl.so ]] ||
