@@ -300,6 +300,7 @@ topo_ipsec_custA() {
 		fi ;;
 	*) fail "topo_ipsec_custA: mode xfrm or gre, not $mode" ;;
 	esac
+	# shellcheck disable=SC2154 # charon_swanctl: ipsec.sh
 	swanctl_conf "custA-$mode.conf" "$@" >"${charon_swanctl[custA]}/conf.d/$mode.conf"
 	swanctl_at custA --load-all >>"$LAB_DIR/swanctl-custA.out" 2>&1 ||
 		{ cat "$LAB_DIR/swanctl-custA.out" >&2; fail "custA's swanctl --load-all"; }
