@@ -402,6 +402,16 @@ static int on_check(sd_event_source *s, uint64_t usec, void *arg)
 	return 0;
 }
 
+/* A section named like a conn (an IKE_SA's, a listed conn's) into name. */
+static bool section_name(const struct vici_elem *e, char name[IF_NAMESIZE])
+{
+	if (e->type != VICI_SECTION_START || e->name_len >= IF_NAMESIZE)
+		return false;
+	memcpy(name, e->name, e->name_len);
+	name[e->name_len] = '\0';
+	return true;
+}
+
 /* Events: every one about a conn of ours makes us look at that conn again. */
 static void on_sa_event(void *arg, const struct vici_msg *m)
 {
@@ -412,10 +422,8 @@ static void on_sa_event(void *arg, const struct vici_msg *m)
 	char name[IF_NAMESIZE];
 
 	while (vici_next(&it, &e)) {
-		if (e.type != VICI_SECTION_START || e.name_len >= sizeof(name))
+		if (!section_name(&e, name))
 			continue;
-		memcpy(name, e.name, e.name_len);
-		name[e.name_len] = '\0';
 		c = conn_find(ip, name);
 		if (c) {
 			log_debug("customer %s: path %s: charon: %s", c->customer,
@@ -491,11 +499,7 @@ static void on_conn_listed(void *arg, const struct vici_msg *m)
 	char name[IF_NAMESIZE];
 
 	while (vici_next(&it, &e)) {
-		if (e.type != VICI_SECTION_START || e.name_len >= sizeof(name))
-			continue;
-		memcpy(name, e.name, e.name_len);
-		name[e.name_len] = '\0';
-		if (!gwd_name(name) || conn_find(ip, name))
+		if (!section_name(&e, name) || !gwd_name(name) || conn_find(ip, name))
 			continue;
 		log_info("charon: connection %s is gwd's but no path's: removing it", name);
 		unload(ip, name);

@@ -323,35 +323,35 @@ int ipsec_unload_conn(const char *name, uint8_t **pkt, size_t *len)
 }
 
 /*
- * A timeout of -1 answers at once: the outcome arrives as child-updown, or
- * as log events naming what failed.  Waiting would hold up every request
- * behind it on the connection for the length of a negotiation.
+ * initiate and terminate of the conn name (and its CHILD_SA, named alike),
+ * with a timeout of -1: charon answers at once, and the outcome arrives as
+ * child-updown, or as log events naming what failed.  Waiting would hold
+ * up every request behind it on the connection for a negotiation's length.
  */
-int ipsec_initiate(const char *name, uint8_t **pkt, size_t *len)
+static int control(const char *cmd, const char *name, bool child, uint8_t **pkt,
+		   size_t *len)
 {
 	struct vici_builder b;
 	int ret;
 
-	ret = vici_build_init(&b, VICI_CMD_REQUEST, "initiate");
+	ret = vici_build_init(&b, VICI_CMD_REQUEST, cmd);
 	if (ret < 0)
 		return ret;
 	vici_kv_str(&b, "ike", name);
-	vici_kv_str(&b, "child", name);
+	if (child)
+		vici_kv_str(&b, "child", name);
 	vici_kv_str(&b, "timeout", "-1");
 	return vici_build_finish(&b, pkt, len);
 }
 
+int ipsec_initiate(const char *name, uint8_t **pkt, size_t *len)
+{
+	return control("initiate", name, true, pkt, len);
+}
+
 int ipsec_terminate(const char *name, uint8_t **pkt, size_t *len)
 {
-	struct vici_builder b;
-	int ret;
-
-	ret = vici_build_init(&b, VICI_CMD_REQUEST, "terminate");
-	if (ret < 0)
-		return ret;
-	vici_kv_str(&b, "ike", name);
-	vici_kv_str(&b, "timeout", "-1");
-	return vici_build_finish(&b, pkt, len);
+	return control("terminate", name, false, pkt, len);
 }
 
 /*

@@ -19,22 +19,25 @@ topo_build
 psk=$LAB_DIR/psk
 (umask 077 && echo "bench-psk-of-every-path-7c1d2e" >"$psk")
 
-# The customer's side: N connections, N xfrm interfaces, one charon.
-charon_start custA custA
-{
+# swanctl_conns PREFIX FROM: a swanctl.conf of the N connections PREFIX<i>,
+# the customer's (FROM custA) or the gateway's, with one PSK for all.
+swanctl_conns() {
+	local i me peer my_id peer_id
 	echo "connections {"
 	for ((i = 0; i < n; i++)); do
+		me=192.0.2.$((100 + i)) peer=198.51.100.1 my_id=cpe$i.example peer_id=gw.fra1.example
+		[[ $2 == custA ]] || { peer=$me me=198.51.100.1 peer_id=$my_id my_id=gw.fra1.example; }
 		cat <<CONF
-	c$i {
+	$1$i {
 		version = 2
-		local_addrs = 192.0.2.$((100 + i))
-		remote_addrs = 198.51.100.1
+		local_addrs = $me
+		remote_addrs = $peer
 		proposals = aes256gcm16-prfsha384-x25519
 		local { auth = psk
-			id = cpe$i.example }
+			id = $my_id }
 		remote { auth = psk
-			id = gw.fra1.example }
-		children { c$i {
+			id = $peer_id }
+		children { $1$i {
 			local_ts = 0.0.0.0/0
 			remote_ts = 0.0.0.0/0
 			if_id_in = $((1000 + i))
@@ -45,7 +48,11 @@ CONF
 	done
 	echo "}"
 	echo "secrets { ike { secret = \"$(cat "$psk")\" } }"
-} >"${charon_swanctl[custA]}/conf.d/bench.conf"
+}
+
+# The customer's side: N connections, N xfrm interfaces, one charon.
+charon_start custA custA
+swanctl_conns c custA >"${charon_swanctl[custA]}/conf.d/bench.conf"
 for ((i = 0; i < n; i++)); do
 	ip -n custA addr add "192.0.2.$((100 + i))/32" dev lo
 	ip -n gw route add "192.0.2.$((100 + i))/32" via 10.255.1.2
@@ -61,37 +68,15 @@ installed() {	# NAME: CHILD_SAs installed at charon NAME
 
 # Baseline: swanctl loads and initiates the same connections, all at once.
 charon_start gw gw
-{
-	echo "connections {"
-	for ((i = 0; i < n; i++)); do
-		cat <<CONF
-	g$i {
-		version = 2
-		local_addrs = 198.51.100.1
-		remote_addrs = 192.0.2.$((100 + i))
-		proposals = aes256gcm16-prfsha384-x25519
-		local { auth = psk
-			id = gw.fra1.example }
-		remote { auth = psk
-			id = cpe$i.example }
-		children { g$i {
-			local_ts = 0.0.0.0/0
-			remote_ts = 0.0.0.0/0
-			if_id_in = $((2000 + i))
-			if_id_out = $((2000 + i))
-			esp_proposals = aes256gcm16-x25519 } }
-	}
-CONF
-	done
-	echo "}"
-	echo "secrets { ike { secret = \"$(cat "$psk")\" } }"
-} >"${charon_swanctl[gw]}/conf.d/bench.conf"
+swanctl_conns g gw >"${charon_swanctl[gw]}/conf.d/bench.conf"
 t0=$(now)
 swanctl_at gw --load-all >/dev/null
+pids=()
 for ((i = 0; i < n; i++)); do
 	swanctl_at gw --initiate --child "g$i" --timeout -1 >/dev/null &
+	pids+=($!)
 done
-wait
+wait "${pids[@]}"	# not the charons
 all_up() { (($(installed "$1") >= n)); }
 wait_for 300 all_up gw || fail "swanctl: $(installed gw) of $n CHILD_SAs after 300 s"
 base=$(secs "$t0" "$(now)")
