@@ -24,6 +24,8 @@
 #define IPSEC_REQ_TIMEOUT_US	(4 * 1000000ULL)	/* below gwctl's 5 s */
 #define IPSEC_RETRY_MIN_MS	1000
 #define IPSEC_RETRY_MAX_MS	30000
+/* Log lines of charon this soon after a failure are its consequences. */
+#define IPSEC_CAUSE_US		(5 * 1000000ULL)
 /* A negotiation charon is still retransmitting for: look again this soon. */
 #define IPSEC_PENDING_MS	2000
 
@@ -42,6 +44,7 @@ struct ipsec_conn {
 	struct ipsec_ike ike;		/* the IKE_SA carrying the CHILD_SA, if up */
 	bool pending;			/* a negotiation is under way */
 	char why[160];			/* why it is not up, in charon's words */
+	uint64_t why_us;		/* when charon said so */
 	sd_event_source *check;
 	uint32_t backoff_ms;
 	/* list-sas scratch: what the current answer says so far */
@@ -447,12 +450,29 @@ static void on_log(void *arg, const struct vici_msg *m)
 	};
 	struct ipsec *ip = arg;
 	struct vici_iter root = vici_root(m);
-	char name[IF_NAMESIZE], msg[160];
+	char name[IF_NAMESIZE], msg[sizeof(((struct ipsec_conn *)0)->why)];
 	struct ipsec_conn *c;
+	struct vici_elem e;
+	uint64_t now;
+	size_t n;
 
 	if (vici_get_str(&root, "ikesa-name", name, sizeof(name)) < 0 ||
-	    !(c = conn_find(ip, name)) ||
-	    vici_get_str(&root, "msg", msg, sizeof(msg)) < 0)
+	    !(c = conn_find(ip, name)) || vici_get(&root, "msg", &e) < 0 ||
+	    e.type != VICI_KEY_VALUE)
+		return;
+	n = e.value_len < sizeof(msg) - 1 ? e.value_len : sizeof(msg) - 1;
+	memcpy(msg, e.value, n);
+	msg[n] = '\0';
+	/* What charon sends about a failure, not why it failed. */
+	if (!strncmp(msg, "generating ", 11) || !strncmp(msg, "sending ", 8) ||
+	    strlen(msg) != n)
+		return;
+	/*
+	 * The first failure of a negotiation is its cause; the lines that
+	 * follow within seconds are its consequences.
+	 */
+	sd_event_now(ip->g->ev, CLOCK_MONOTONIC, &now);
+	if (c->why[0] && now - c->why_us < IPSEC_CAUSE_US)
 		return;
 	/* Kept while up too: dead peer detection speaks before the SA goes. */
 	for (size_t i = 0; i < sizeof(failures) / sizeof(failures[0]); i++) {
@@ -460,7 +480,8 @@ static void on_log(void *arg, const struct vici_msg *m)
 			if (strcmp(c->why, msg) && c->sa != IPSEC_SA_UP)
 				log_info("customer %s: path %s: charon: %s",
 					 c->customer, c->path, msg);
-			snprintf(c->why, sizeof(c->why), "%s", msg);
+			memcpy(c->why, msg, sizeof(c->why));
+			c->why_us = now;
 			return;
 		}
 	}
