@@ -20,7 +20,7 @@
  * read or write.
  */
 static int check_file(struct conf_diag *d, size_t ci, size_t pi,
-		      const char *key, const char *file, bool secret)
+		      const char *key, const char *file, bool secret, off_t max)
 {
 	struct stat st;
 	int fd;
@@ -31,6 +31,12 @@ static int check_file(struct conf_diag *d, size_t ci, size_t pi,
 	if (!S_ISREG(st.st_mode)) {
 		conf_diag_add(d, "customers[%zu].paths[%zu].ike.%s: %s is not a "
 			      "regular file", ci, pi, key, file);
+		return -EINVAL;
+	}
+	if (!st.st_size || st.st_size > max) {
+		conf_diag_add(d, "customers[%zu].paths[%zu].ike.%s: %s is %lld bytes, "
+			      "must be 1 to %lld", ci, pi, key, file,
+			      (long long)st.st_size, (long long)max);
 		return -EINVAL;
 	}
 	if (secret && (st.st_mode & 077)) {
@@ -63,13 +69,14 @@ int conf_check_files(const struct gw_conf *c, struct conf_diag *d)
 			if (p->type != PATH_IPSEC)
 				continue;
 			if (k->auth == IKE_AUTH_PSK) {
-				if (check_file(d, ci, pi, "psk_file", k->psk_file, true))
+				if (check_file(d, ci, pi, "psk_file", k->psk_file, true,
+					       GW_PSK_FILE_MAX))
 					ret = -EINVAL;
 				continue;
 			}
-			if (check_file(d, ci, pi, "cert", k->cert, false) |
-			    check_file(d, ci, pi, "key", k->key, true) |
-			    check_file(d, ci, pi, "ca", k->ca, false))
+			if (check_file(d, ci, pi, "cert", k->cert, false, GW_IKE_FILE_MAX) |
+			    check_file(d, ci, pi, "key", k->key, true, GW_IKE_FILE_MAX) |
+			    check_file(d, ci, pi, "ca", k->ca, false, GW_IKE_FILE_MAX))
 				ret = -EINVAL;
 		}
 	}

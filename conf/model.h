@@ -25,6 +25,8 @@
 #define GW_FILE_MAX      128	/* ike file names, incl. NUL */
 #define GW_IKE_ID_MAX    128	/* IKE identities, incl. NUL */
 #define GW_PROPOSALS_MAX 256	/* comma-separated proposals, incl. NUL */
+#define GW_PSK_FILE_MAX  1024	/* bytes in a PSK file, newline included */
+#define GW_IKE_FILE_MAX  65535	/* in a certificate or key file: one vici value */
 
 /* An address of either family; family is AF_INET or AF_INET6, 0 when unset. */
 struct gw_addr {

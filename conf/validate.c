@@ -46,6 +46,7 @@ struct vctx {
 	size_t *name_dup, *id_dup;		/* customers */
 	size_t *path_dup, *subnet_dup, *vlan_dup, *gre_dup, *remote_in;
 	size_t *if_id_dup, *ike_dup, *psk_dup;	/* IPsec paths */
+	size_t *gre_remote_dup, *vti_dup;	/* by remote alone */
 	size_t *prefix_dup;
 };
 
@@ -246,11 +247,14 @@ static int number(struct vctx *v)
 	v->if_id_dup = nones(v->np);
 	v->ike_dup = nones(v->np);
 	v->psk_dup = nones(v->np);
+	v->gre_remote_dup = nones(v->np);
+	v->vti_dup = nones(v->np);
 	v->prefix_dup = nones(v->nx);
 	if (!v->path_owner || !v->prefix_owner || !v->ingress_dup ||
 	    !v->name_dup || !v->id_dup || !v->path_dup || !v->subnet_dup ||
 	    !v->vlan_dup || !v->gre_dup || !v->remote_in || !v->if_id_dup ||
-	    !v->ike_dup || !v->psk_dup || !v->prefix_dup)
+	    !v->ike_dup || !v->psk_dup || !v->gre_remote_dup || !v->vti_dup ||
+	    !v->prefix_dup)
 		return -ENOMEM;
 	for (ci = 0; ci < nc; ci++) {
 		for (i = 0; i < c->customers[ci].n_paths; i++)
@@ -261,11 +265,15 @@ static int number(struct vctx *v)
 	return 0;
 }
 
+static bool gre_mode(const struct path_conf *p)
+{
+	return p->type == PATH_IPSEC && p->ipsec_mode == IPSEC_GRE;
+}
+
 /* The paths that make a GRE tunnel: GRE, and IPsec in mode gre. */
 static bool gre_tunnel(const struct path_conf *p)
 {
-	return p->type == PATH_GRE ||
-	       (p->type == PATH_IPSEC && p->ipsec_mode == IPSEC_GRE);
+	return p->type == PATH_GRE || gre_mode(p);
 }
 
 /* Names, ids, VLANs, GRE tunnels and IPsec connections that must be unique. */
@@ -344,6 +352,26 @@ static void relate_unique(struct vctx *v, struct item *it)
 			it[n++] = (struct item){ .id = g, .str = p->ike.remote_id };
 	}
 	find_dups(it, n, v->psk_dup);
+
+	/*
+	 * By remote alone: a GRE-mode path's ESP policies take every GRE
+	 * packet between the two addresses, whatever its key; the kernel
+	 * tells VTIs apart by their addresses alone.
+	 */
+	for (g = n = 0; g < v->np; g++) {
+		const struct path_conf *p = path_at(v, g, &ci, &i);
+
+		if (gre_tunnel(p))
+			it[n++] = (struct item){ .id = g, .addr = p->remote };
+	}
+	find_dups(it, n, v->gre_remote_dup);
+	for (g = n = 0; g < v->np; g++) {
+		const struct path_conf *p = path_at(v, g, &ci, &i);
+
+		if (p->type == PATH_IPSEC && p->ipsec_mode == IPSEC_VTI)
+			it[n++] = (struct item){ .id = g, .addr = p->remote };
+	}
+	find_dups(it, n, v->vti_dup);
 }
 
 /* Path subnets within a customer, prefixes across customers. */
@@ -623,6 +651,14 @@ static void check_tunnel(struct vctx *v, size_t ci, size_t pi, size_t g)
 			verr(v, "customers[%zu].paths[%zu].remote: %s without a "
 			     "key is already used by customers[%zu].paths[%zu]",
 			     ci, pi, a, oc, oi);
+	} else if (v->gre_remote_dup[g] != NONE) {
+		const struct path_conf *o = path_at(v, v->gre_remote_dup[g], &oc, &oi);
+
+		if (gre_mode(p) || gre_mode(o))
+			verr(v, "customers[%zu].paths[%zu].remote: %s is also the "
+			     "remote of customers[%zu].paths[%zu]: the ESP of a path "
+			     "in mode \"gre\" takes every GRE packet between the two "
+			     "addresses, whatever the key", ci, pi, a, oc, oi);
 	}
 	if (v->remote_in[g] != NONE) {
 		oc = v->prefix_owner[v->remote_in[g]];
@@ -663,6 +699,13 @@ static void check_ipsec(struct vctx *v, size_t ci, size_t pi, size_t g)
 		     "already used by customers[%zu].paths[%zu]: charon could not "
 		     "tell the two connections apart", ci, pi,
 		     conf_quote(q, p->ike.remote_id, strlen(p->ike.remote_id)),
+		     gw_addr_str(&p->remote, a, sizeof(a)), oc, oi);
+	}
+	if (v->vti_dup[g] != NONE) {
+		path_at(v, v->vti_dup[g], &oc, &oi);
+		verr(v, "customers[%zu].paths[%zu].remote: %s already has a VTI, "
+		     "customers[%zu].paths[%zu]: the kernel tells VTIs apart by "
+		     "their addresses alone; use mode \"xfrm\"", ci, pi,
 		     gw_addr_str(&p->remote, a, sizeof(a)), oc, oi);
 	}
 	/* ip6_vti's disable_policy cannot be set over netlink; ip_vti carries IPv4 only. */
@@ -794,6 +837,8 @@ out:
 	free(v.if_id_dup);
 	free(v.ike_dup);
 	free(v.psk_dup);
+	free(v.gre_remote_dup);
+	free(v.vti_dup);
 	free(v.prefix_dup);
 	return ret;
 }

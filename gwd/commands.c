@@ -256,7 +256,7 @@ static int cmd_ipsec(void *ctx, int argc, const char *const *argv,
 
 	if (argc && !conf_customer(g->conf, argv[0]))
 		return ctl_reply_error(r, -ENOENT, "no customer %s", argv[0]);
-	if (!g->ipsec)
+	if (!gwd_ipsec_configured(g))
 		return ctl_reply_error(r, -ENOENT, "no IPsec paths configured");
 	d = ctl_defer(r);
 	if (!d)

@@ -43,6 +43,7 @@ struct ipsec_conn {
 	enum ipsec_sa_state sa;
 	struct ipsec_ike ike;		/* the IKE_SA carrying the CHILD_SA, if up */
 	bool pending;			/* a negotiation is under way */
+	char key_id[64];		/* charon's id of its private key, if loaded */
 	char why[160];			/* why it is not up, in charon's words */
 	uint64_t why_us;		/* when charon said so */
 	sd_event_source *check;
@@ -66,6 +67,7 @@ struct ipsec {
 	 */
 	bool settled;
 	size_t unsettled;		/* conns whose first answer is awaited */
+	bool incomplete;		/* a path's conn could not be built: no sweep */
 };
 
 /* A request's context: the conn by name, since a reload may free it. */
@@ -85,9 +87,10 @@ static struct ipsec_conn *conn_find(const struct ipsec *ip, const char *name)
 {
 	struct ipsec_conn key, *k = &key, **c;
 
-	if (!ip || !ip->n)
+	/* Not cut to fit: a longer name is none of ours. */
+	if (!ip || !ip->n || strlen(name) >= sizeof(key.name))
 		return NULL;
-	snprintf(key.name, sizeof(key.name), "%s", name);
+	memcpy(key.name, name, strlen(name) + 1);
 	c = bsearch(&k, ip->conns, ip->n, sizeof(*ip->conns), conn_cmp);
 	return c ? *c : NULL;
 }
@@ -113,6 +116,11 @@ bool gwd_ipsec_usable(const struct gwd *g, const struct path_conf *p,
 		return s == IPSEC_SA_UP;
 	return p->ipsec_mode != IPSEC_GRE ||
 	       (carried && !(g->ipsec && g->ipsec->settled));
+}
+
+bool gwd_ipsec_configured(const struct gwd *g)
+{
+	return g->ipsec && g->ipsec->n;
 }
 
 const char *gwd_ipsec_why(const struct gwd *g, const struct path_conf *p)
@@ -169,9 +177,9 @@ static void check_at(struct ipsec_conn *c, uint32_t ms)
  * Queue a request about the conn name that built (0, or why not) into pkt,
  * which the client owns from here (and zeroes: it may hold a secret).
  */
-static void request(struct ipsec *ip, const char *name, const char *what,
-		    int built, uint8_t *pkt, size_t len, const char *stream,
-		    vici_event_fn on_stream, vici_reply_fn on_reply)
+static int request(struct ipsec *ip, const char *name, const char *what,
+		   int built, uint8_t *pkt, size_t len, const char *stream,
+		   vici_event_fn on_stream, vici_reply_fn on_reply)
 {
 	const struct ipsec_conn *c;
 	struct req *r = NULL;
@@ -198,6 +206,7 @@ static void request(struct ipsec *ip, const char *name, const char *what,
 			log_warn("charon connection %s: cannot send %s: %s", name,
 				 what, strerror(-ret));
 	}
+	return ret;
 }
 
 /* Replies that say only success or errmsg. */
@@ -234,7 +243,20 @@ static void on_loaded(void *arg, int err, const struct vici_msg *m)
 
 	if (reply_ok(r, err, m, c) && c && !strcmp(r->what, "load-conn"))
 		c->loaded = true;
+	/* To unload the key with its path. */
+	if (c && !err && !strcmp(r->what, "load-key")) {
+		struct vici_iter root = vici_root(m);
+
+		if (vici_get_str(&root, "id", c->key_id, sizeof(c->key_id)) < 0)
+			c->key_id[0] = '\0';
+	}
 	free(r);
+}
+
+/* Unloading what may not be there (a pubkey path has no PSK): quietly. */
+static void on_gone(void *arg, int err, const struct vici_msg *m)
+{
+	free(arg);
 }
 
 static void on_done(void *arg, int err, const struct vici_msg *m)
@@ -337,8 +359,11 @@ static void on_listed(void *arg, int err, const struct vici_msg *m)
 	if (!c)
 		return;
 	c->listing = false;
+	/* A lost connection starts all over; anything else is tried again. */
+	if (err < 0 && err != -ECONNRESET && err != -ETIMEDOUT)
+		check_at(c, c->backoff_ms);
 	if (err < 0)
-		return;		/* the connection is lost or reset: all begins again */
+		return;
 	was = c->sa;
 	c->sa = c->seen_up ? IPSEC_SA_UP : IPSEC_SA_DOWN;
 	c->pending = !c->seen_up && c->seen_pending;
@@ -376,7 +401,13 @@ static void list(struct ipsec *ip, struct ipsec_conn *c)
 	c->listing = true;
 	c->seen_up = c->seen_pending = false;
 	ret = ipsec_list_sas(c->name, &pkt, &len);
-	request(ip, c->name, "list-sas", ret, pkt, len, "list-sa", on_list_sa, on_listed);
+	ret = request(ip, c->name, "list-sas", ret, pkt, len, "list-sa", on_list_sa,
+		      on_listed);
+	if (ret < 0) {
+		c->listing = false;
+		if (ret != -ENOTCONN)
+			check_at(c, c->backoff_ms);
+	}
 }
 
 static void initiate(struct ipsec *ip, struct ipsec_conn *c)
@@ -463,8 +494,9 @@ static void on_log(void *arg, const struct vici_msg *m)
 	n = e.value_len < sizeof(msg) - 1 ? e.value_len : sizeof(msg) - 1;
 	memcpy(msg, e.value, n);
 	msg[n] = '\0';
-	/* What charon sends about a failure, not why it failed. */
+	/* Protocol chatter about a failure, not why it failed. */
 	if (!strncmp(msg, "generating ", 11) || !strncmp(msg, "sending ", 8) ||
+	    !strncmp(msg, "parsed ", 7) || !strncmp(msg, "received packet", 15) ||
 	    strlen(msg) != n)
 		return;
 	/*
@@ -490,13 +522,19 @@ static void on_log(void *arg, const struct vici_msg *m)
 /* A conn name of gwd's scheme: "gw<id>-<path>", like its links. */
 static bool gwd_name(const char *name)
 {
-	size_t digits = strspn(name + 2, "0123456789");
+	size_t digits;
 
-	return !strncmp(name, "gw", 2) && digits && name[2 + digits] == '-' &&
-	       name[3 + digits];
+	if (strncmp(name, "gw", 2))
+		return false;
+	digits = strspn(name + 2, "0123456789");
+	return digits && name[2 + digits] == '-' && name[3 + digits];
 }
 
-static void unload(struct ipsec *ip, const char *name)
+/*
+ * A conn goes: its SAs end, charon forgets it and its PSK (by the id gwd
+ * gave it, whatever the path's auth was) and, if known, its private key.
+ */
+static void unload(struct ipsec *ip, const char *name, const char *key_id)
 {
 	uint8_t *pkt = NULL;
 	size_t len = 0;
@@ -506,6 +544,12 @@ static void unload(struct ipsec *ip, const char *name)
 	request(ip, name, "terminate", ret, pkt, len, NULL, NULL, on_done);
 	ret = ipsec_unload_conn(name, &pkt, &len);
 	request(ip, name, "unload-conn", ret, pkt, len, NULL, NULL, on_done);
+	ret = ipsec_unload_shared(name, &pkt, &len);
+	request(ip, name, "unload-shared", ret, pkt, len, NULL, NULL, on_gone);
+	if (key_id && key_id[0]) {
+		ret = ipsec_unload_key(key_id, &pkt, &len);
+		request(ip, name, "unload-key", ret, pkt, len, NULL, NULL, on_gone);
+	}
 }
 
 /*
@@ -523,7 +567,7 @@ static void on_conn_listed(void *arg, const struct vici_msg *m)
 		if (!section_name(&e, name) || !gwd_name(name) || conn_find(ip, name))
 			continue;
 		log_info("charon: connection %s is gwd's but no path's: removing it", name);
-		unload(ip, name);
+		unload(ip, name, NULL);
 	}
 }
 
@@ -558,7 +602,8 @@ static void on_state(void *arg, bool connected, int err, const char *why)
 		ip->unsettled = ip->n;
 		if (!ip->n)
 			settled(ip);
-		unload_strays(ip);
+		if (!ip->incomplete)
+			unload_strays(ip);
 	} else {
 		log_warn("charon: %s: %s%s%s", ip->socket, strerror(-err),
 			 why ? ": " : "", why ? why : "");
@@ -577,6 +622,13 @@ static void on_state(void *arg, bool connected, int err, const char *why)
 			list(ip, c);
 			continue;
 		}
+		/*
+		 * An answer that did not come (charon held an IKE_SA too long)
+		 * says nothing about the SAs: they stay as last known until the
+		 * connection is back.  A charon gone may have taken them along.
+		 */
+		if (err == -ETIMEDOUT)
+			continue;
 		c->sa = IPSEC_SA_UNKNOWN;
 		set_why(c, "charon not reachable at %s", ip->socket);
 		if (was != c->sa)
@@ -619,8 +671,9 @@ static void conn_remove(struct ipsec *ip, struct ipsec_conn *c)
 {
 	log_info("customer %s: path %s: IPsec connection removed", c->customer,
 		 c->path);
+	settle(ip, c);
 	if (ip->connected)
-		unload(ip, c->name);
+		unload(ip, c->name, c->key_id);
 }
 
 static int open_client(struct gwd *g, struct ipsec *ip)
@@ -660,6 +713,7 @@ static void conn_take(struct ipsec_conn *c, const struct ipsec_conn *old,
 	c->seen_up = old->seen_up;
 	c->seen_pending = old->seen_pending;
 	c->seen = old->seen;
+	memcpy(c->key_id, old->key_id, sizeof(c->key_id));
 	c->loaded = old->loaded && old->want_len == len && !memcmp(old->want, want, len);
 	if (sd_event_source_get_enabled(old->check, NULL) > 0 &&
 	    sd_event_source_get_time(old->check, &at) >= 0) {
@@ -688,14 +742,26 @@ static int build(struct gwd *g, struct ipsec *ip, struct ipsec_conn ***out,
 
 			if (p->type != PATH_IPSEC)
 				continue;
+			old = conn_find(ip, p->ifname);
 			ret = ipsec_load_conn(g->conf, p, &want, &len, &why);
-			if (ret < 0) {
+			/*
+			 * One path's unreadable certificate must not cost the
+			 * others theirs: it keeps what it had, if anything, and
+			 * charon's connections are not swept meanwhile.
+			 */
+			if (ret < 0 && ret != -ENOMEM) {
 				log_err("customer %s: path %s: cannot build its IPsec connection: %s%s%s",
 					cu->name, p->name, why ? why : "",
 					why ? ": " : "", strerror(-ret));
+				ip->incomplete = true;
+				ret = 0;
+				if (!old || !(want = malloc(old->want_len)))
+					continue;
+				memcpy(want, old->want, old->want_len);
+				len = old->want_len;
+			} else if (ret < 0) {
 				break;
 			}
-			old = conn_find(ip, p->ifname);
 			c = conn_new(ip, cu, p);
 			nv = c ? realloc(v, (n + 1) * sizeof(*v)) : NULL;
 			if (!nv) {
@@ -759,6 +825,7 @@ int gwd_ipsec_sync(struct gwd *g)
 			return ret;
 		}
 	}
+	ip->incomplete = false;
 	ret = build(g, ip, &v, &n);
 	if (ret < 0)
 		return ret;
@@ -791,8 +858,18 @@ int gwd_ipsec_sync(struct gwd *g)
 			continue;
 		}
 		load(ip, c);
-		/* A changed conn: its SAs were made with the old settings. */
+		/*
+		 * A changed conn: its SAs were made with the old settings.  Its
+		 * path is down before they end, so that no route sends into it
+		 * meanwhile (in mode gre, in clear).
+		 */
 		if (c->sa != IPSEC_SA_UNKNOWN) {
+			enum ipsec_sa_state was = c->sa;
+
+			c->sa = IPSEC_SA_DOWN;
+			set_why(c, "%s", "settings changed: negotiating again");
+			if (was != c->sa)
+				sa_changed(c, was);
 			ret = ipsec_terminate(c->name, &pkt, &len);
 			request(ip, c->name, "terminate", ret, pkt, len, NULL, NULL, on_done);
 		}

@@ -38,6 +38,8 @@ int gwd_ipsec_sync(struct gwd *g);
 void gwd_ipsec_free(struct gwd *g);
 
 enum ipsec_sa_state gwd_ipsec_sa(const struct gwd *g, const struct path_conf *p);
+/* Whether the running config has IPsec paths. */
+bool gwd_ipsec_configured(const struct gwd *g);
 /*
  * Whether the SA state lets p carry traffic (see above for GRE mode).
  * carried: p carried traffic before, as the kernel's routes had it at the

@@ -12,8 +12,6 @@
 #include "ipsec/conn.h"
 #include "ipsec/vici-msg.h"
 
-/* Certificates and keys: PEM of a long chain stays far below this. */
-#define IPSEC_FILE_MAX	(64 * 1024)
 
 /*
  * The whole of a regular file into a buffer the caller frees (zeroing it
@@ -100,7 +98,7 @@ static int put_file_list(struct vici_builder *b, const char *name,
 	size_t len;
 	int ret;
 
-	ret = read_file(file, IPSEC_FILE_MAX, &data, &len);
+	ret = read_file(file, GW_IKE_FILE_MAX, &data, &len);
 	if (ret < 0)
 		return ret;
 	vici_list_start(b, name);
@@ -256,6 +254,12 @@ int ipsec_load_conn(const struct gw_conf *c, const struct path_conf *p,
 	return vici_build_finish(&b, pkt, len);
 }
 
+static const char *shared_id(const char *conn, char id[IF_NAMESIZE + 8])
+{
+	snprintf(id, IF_NAMESIZE + 8, "gwd-%s", conn);
+	return id;
+}
+
 /* Trailing newlines and carriage returns are the editor's, not the key's. */
 static size_t psk_len(const uint8_t *data, size_t len)
 {
@@ -271,7 +275,7 @@ int ipsec_load_secret(const struct gw_conf *c, const struct path_conf *p,
 	bool psk = ike->auth == IKE_AUTH_PSK;
 	struct vici_builder b;
 	uint8_t *data;
-	size_t n, max = psk ? IPSEC_PSK_MAX : IPSEC_FILE_MAX;
+	size_t n, max = psk ? GW_PSK_FILE_MAX : GW_IKE_FILE_MAX;
 	char id[IF_NAMESIZE + 8];
 	int ret;
 
@@ -286,8 +290,7 @@ int ipsec_load_secret(const struct gw_conf *c, const struct path_conf *p,
 		goto out;
 	if (psk) {
 		/* An id of its own: loading it again replaces it. */
-		snprintf(id, sizeof(id), "gwd-%s", p->ifname);
-		vici_kv_str(&b, "id", id);
+		vici_kv_str(&b, "id", shared_id(p->ifname, id));
 		vici_kv_str(&b, "type", "IKE");
 		vici_kv(&b, "data", data, n);
 		/*
@@ -308,6 +311,31 @@ out:
 	explicit_bzero(data, max + 1);
 	free(data);
 	return ret;
+}
+
+int ipsec_unload_shared(const char *name, uint8_t **pkt, size_t *len)
+{
+	char id[IF_NAMESIZE + 8];
+	struct vici_builder b;
+	int ret;
+
+	ret = vici_build_init(&b, VICI_CMD_REQUEST, "unload-shared");
+	if (ret < 0)
+		return ret;
+	vici_kv_str(&b, "id", shared_id(name, id));
+	return vici_build_finish(&b, pkt, len);
+}
+
+int ipsec_unload_key(const char *key_id, uint8_t **pkt, size_t *len)
+{
+	struct vici_builder b;
+	int ret;
+
+	ret = vici_build_init(&b, VICI_CMD_REQUEST, "unload-key");
+	if (ret < 0)
+		return ret;
+	vici_kv_str(&b, "id", key_id);
+	return vici_build_finish(&b, pkt, len);
 }
 
 int ipsec_unload_conn(const char *name, uint8_t **pkt, size_t *len)

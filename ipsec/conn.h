@@ -18,9 +18,6 @@
 
 #include "conf/model.h"
 
-/* The most a PSK file may hold, trailing newline included. */
-#define IPSEC_PSK_MAX	1024
-
 /*
  * load-conn for p.  The certificates of a pubkey path are read from
  * their files into the request.  0 or -errno (-EINVAL for a path that is
@@ -34,13 +31,20 @@ int ipsec_load_conn(const struct gw_conf *c, const struct path_conf *p,
  * The path's secret: load-shared with its PSK, or load-key with its private
  * key, read from the file now.  The packet holds the secret: the caller
  * zeroes it (explicit_bzero) before freeing it.  -EINVAL for an empty PSK
- * file, -EFBIG for one past IPSEC_PSK_MAX, -errno of the file otherwise.
+ * file, -EFBIG for one past GW_PSK_FILE_MAX, -errno of the file otherwise.
  */
 int ipsec_load_secret(const struct gw_conf *c, const struct path_conf *p,
 		      uint8_t **pkt, size_t *len);
 
 /* unload-conn, initiate (without waiting), terminate (without waiting). */
 int ipsec_unload_conn(const char *name, uint8_t **pkt, size_t *len);
+/*
+ * The secret of the conn name, gone with its path: unload-shared of the PSK
+ * (by the id ipsec_load_secret() gave it), unload-key of a private key (by
+ * the id charon answered load-key with).
+ */
+int ipsec_unload_shared(const char *name, uint8_t **pkt, size_t *len);
+int ipsec_unload_key(const char *key_id, uint8_t **pkt, size_t *len);
 int ipsec_initiate(const char *name, uint8_t **pkt, size_t *len);
 int ipsec_terminate(const char *name, uint8_t **pkt, size_t *len);
 /* list-sas, of one connection, or of all when name is NULL. */

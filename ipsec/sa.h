@@ -36,7 +36,8 @@ struct ipsec_ike {
 	char encr[32], prf[32], dh[32];
 	bool initiator;
 	int64_t established_s, rekey_s, reauth_s;	/* -1: not reported */
-	struct ipsec_child child[IPSEC_CHILD_MAX];	/* installed ones first */
+	/* In the report's order; when full, an installed one displaces one that is not. */
+	struct ipsec_child child[IPSEC_CHILD_MAX];
 	size_t n_child;
 	size_t children_dropped;	/* past IPSEC_CHILD_MAX */
 	size_t installed;		/* of all, kept or dropped */

@@ -248,7 +248,7 @@ static void test_psk(void **state)
 {
 	struct gw_conf c;
 	struct path_conf p;
-	char big[IPSEC_PSK_MAX + 2], fifo[sizeof(p.ike.psk_file)];
+	char big[GW_PSK_FILE_MAX + 2], fifo[sizeof(p.ike.psk_file)];
 	struct msg x;
 
 	site(&c);
