@@ -126,7 +126,77 @@ struct path_conf {
 	uint32_t weight;		/* 1..256, among equal priorities; 1 */
 	uint32_t mtu;			/* "mtu", else by kind (parse.c default_mtu());
 					 * 0: a VLAN keeping its parent's MTU */
+	uint16_t mss;			/* GRE and IPsec: TCP MSS clamp; "mss", else
+					 * derived: conf_path_mss() */
 	struct probe_conf probe;	/* defaults.probe unless overridden */
+};
+
+/* Filtering (nftables, table inet gwd). */
+#define GW_RULE_LIST_MAX 16	/* prefixes or ports in one list of a rule */
+
+enum filter_action {
+	FILTER_ACCEPT,
+	FILTER_DROP,
+};
+
+struct port_range {
+	uint16_t lo, hi;		/* lo == hi: one port */
+};
+
+enum rate_unit {
+	RATE_PACKETS,
+	RATE_BYTES,
+};
+
+enum rate_per {
+	RATE_PER_RULE,			/* one bucket for the rule */
+	RATE_PER_SOURCE,		/* one bucket per source address */
+};
+
+/*
+ * One rule of a customer's filter.  Every match given must hold; lists
+ * match any of their entries.  Without a rate, the rule's action applies
+ * to what matches.  With a rate, what matches beyond the rate is dropped
+ * and the rest gets the action.  A monitor rule counts what it would drop
+ * and drops nothing (its packets go on to the next rule).
+ */
+struct filter_rule {
+	uint8_t proto;			/* IPPROTO_*; 0: any */
+	struct gw_prefix saddr[GW_RULE_LIST_MAX];
+	size_t n_saddr;
+	struct gw_prefix daddr[GW_RULE_LIST_MAX];	/* within the customer's prefixes */
+	size_t n_daddr;
+	struct port_range sport[GW_RULE_LIST_MAX];	/* tcp, udp, sctp */
+	size_t n_sport;
+	struct port_range dport[GW_RULE_LIST_MAX];
+	size_t n_dport;
+	uint8_t tcp_flags;		/* these flags set ... */
+	uint8_t tcp_flags_mask;		/* ... of these ("syn", "!ack"); 0: any */
+	uint16_t len_lo, len_hi;	/* IP packet length; 0 and 0: any */
+	enum filter_action action;	/* accept unless given */
+	bool has_rate;
+	uint64_t rate;			/* packets or bytes ... */
+	enum rate_unit rate_unit;
+	uint32_t rate_per_s;		/* ... per this many seconds (1, 60, 3600) */
+	uint32_t burst;			/* packets or bytes; 0: the kernel's default */
+	enum rate_per per;
+	bool monitor;
+};
+
+/* Sources dropped (block) or let through before any rule (allow). */
+struct ip_sets_conf {
+	struct gw_prefix *block;
+	size_t n_block;
+	struct gw_prefix *allow;
+	size_t n_allow;
+};
+
+struct filter_conf {
+	bool present;			/* "filter" given: else everything passes */
+	enum filter_action def;		/* what no rule decided */
+	struct filter_rule *rules;
+	size_t n_rules;
+	struct ip_sets_conf sets;
 };
 
 struct customer_conf {
@@ -138,6 +208,7 @@ struct customer_conf {
 	size_t n_prefixes;
 	struct path_conf *paths;
 	size_t n_paths;
+	struct filter_conf filter;
 };
 
 struct site_conf {
@@ -149,6 +220,7 @@ struct site_conf {
 	uint32_t table_base;
 	char control_socket[GW_SOCK_PATH_MAX];
 	char vici_socket[GW_SOCK_PATH_MAX];	/* charon's; GW_DEFAULT_VICI */
+	struct ip_sets_conf filter;	/* "filter": site-wide block and allow */
 };
 
 struct defaults_conf {
@@ -214,6 +286,12 @@ int conf_path_ifname(uint32_t id, const char *path, char out[IF_NAMESIZE]);
  * Validation refuses two paths of one customer whose hashes collide.
  */
 uint32_t conf_path_if_id(uint32_t id, const char *path);
+/*
+ * The TCP MSS a GRE or IPsec path clamps SYNs to, for IPv4 and IPv6: its
+ * "mss", else its MTU less the IP and TCP headers (40 and 60 bytes).  0 for
+ * a VLAN path, which is not clamped.
+ */
+uint16_t conf_path_mss(const struct path_conf *p, int family);
 
 /* Lookup helpers. */
 const struct customer_conf *conf_customer(const struct gw_conf *c,
