@@ -5,7 +5,7 @@ set -euo pipefail
 
 pkgs=(
 	build-essential pkg-config clang libclang-rt-14-dev	# build, fuzz
-	libmnl-dev libjson-c-dev libsystemd-dev libcmocka-dev	# libraries
+	libmnl-dev libnftnl-dev libjson-c-dev libsystemd-dev libcmocka-dev	# libraries
 	iproute2 iputils-ping netcat-openbsd python3 procps nftables	# lab scenarios
 	frr					# a real BFD peer (bfdd) on the customer side
 	strongswan-charon strongswan-swanctl libstrongswan-standard-plugins	# IKEv2 (AES-GCM, X25519): gwd drives one, customers run one
