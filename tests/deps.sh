@@ -6,7 +6,7 @@ set -euo pipefail
 pkgs=(
 	build-essential pkg-config clang libclang-rt-14-dev	# build, fuzz
 	libmnl-dev libnftnl-dev libjson-c-dev libsystemd-dev libcmocka-dev	# libraries
-	iproute2 iputils-ping netcat-openbsd python3 procps nftables	# lab scenarios
+	iproute2 iputils-ping netcat-openbsd python3 procps nftables tcpdump	# lab scenarios
 	frr					# a real BFD peer (bfdd) on the customer side
 	strongswan-charon strongswan-swanctl libstrongswan-standard-plugins	# IKEv2 (AES-GCM, X25519): gwd drives one, customers run one
 	qemu-system-x86 linux-image-amd64 busybox-static kmod xz-utils zstd	# VM tier
