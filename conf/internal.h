@@ -54,6 +54,21 @@ int conf_json_read(const char *text, size_t len, struct json_object **out,
  */
 int conf_check_files(const struct gw_conf *c, struct conf_diag *d);
 
+/*
+ * The words of filters (filter.c), for parse.c and print.c: the names, and
+ * what each stands for at the same index.
+ */
+#define CONF_PROTOS       7
+#define CONF_RATE_UNITS   3
+#define CONF_RATE_PERIODS 3
+extern const char *const conf_proto_names[CONF_PROTOS];	/* "tcp" ... */
+extern const uint8_t conf_proto_numbers[CONF_PROTOS];	/* IPPROTO_TCP ... */
+extern const char *const conf_tcp_flag_names[8];	/* bit i: 1 << i */
+extern const char *const conf_rate_unit_names[CONF_RATE_UNITS];	/* bytes */
+extern const uint32_t conf_rate_unit_bytes[CONF_RATE_UNITS];
+extern const char *const conf_rate_period_names[CONF_RATE_PERIODS];
+extern const uint32_t conf_rate_period_seconds[CONF_RATE_PERIODS];
+
 /* Kernel interface names: what dev_valid_name() accepts, minus controls. */
 bool conf_ifname_valid(const char *s, size_t len);
 /* Names gwd creates itself ("gwvrf*", "gw<digit>*"), so never a parent. */

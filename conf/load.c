@@ -113,6 +113,12 @@ int conf_load(const char *file, struct gw_conf **out, struct conf_diag *d)
 	return 0;
 }
 
+static void free_sets(const struct ip_sets_conf *s)
+{
+	free(s->block);
+	free(s->allow);
+}
+
 void conf_free(struct gw_conf *c)
 {
 	size_t i;
@@ -122,9 +128,12 @@ void conf_free(struct gw_conf *c)
 	for (i = 0; i < c->n_customers; i++) {
 		free(c->customers[i].prefixes);
 		free(c->customers[i].paths);
+		free(c->customers[i].filter.rules);
+		free_sets(&c->customers[i].filter.sets);
 	}
 	free(c->customers);
 	free(c->site.ingress);
+	free_sets(&c->site.filter);
 	free(c);
 }
 

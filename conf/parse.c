@@ -37,6 +37,8 @@
 #define IPV6_MIN_MTU       1280
 #define IP6GRE_DEFAULT_MTU 1452
 #define MAX_MTU            9000
+#define IPV4_TCP_HEADERS   40	/* without options */
+#define MIN_MSS            536	/* RFC 879's default, which every host takes */
 
 struct pctx {
 	struct conf_diag *d;
@@ -53,6 +55,7 @@ struct field {
 	const char *key;
 	parse_fn *parse;	/* NULL: read by the caller of the table */
 	size_t off, size;	/* the destination in obj */
+	size_t n_off;		/* lists: where their length goes in obj */
 	bool required;
 	int64_t min, max;	/* integers */
 	bool or_zero;		/* integers: 0 as well, which turns a thing off */
@@ -93,18 +96,42 @@ struct variants {
 #define TABLE(a)    { a, N(a) }
 #define AT(type, m) .off = offsetof(type, m), .size = sizeof(((type *)0)->m)
 
+static int vperr(struct pctx *x, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 static int perr(struct pctx *x, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+static int perr_key(struct pctx *x, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int vperr(struct pctx *x, const char *fmt, va_list ap)
+{
+	char msg[512];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	conf_diag_add(x->d, "%s: %s", x->path[0] ? x->path : "top level", msg);
+	return -EINVAL;
+}
 
 static int perr(struct pctx *x, const char *fmt, ...)
 {
-	char msg[512];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vperr(x, fmt, ap);
 	va_end(ap);
-	conf_diag_add(x->d, "%s: %s", x->path[0] ? x->path : "top level", msg);
+	return -EINVAL;
+}
+
+/* An error about key of the object being read, found from the whole object. */
+static int perr_key(struct pctx *x, const char *key, const char *fmt, ...)
+{
+	size_t old = conf_path_key(x->path, key);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vperr(x, fmt, ap);
+	va_end(ap);
+	x->path[old] = '\0';
 	return -EINVAL;
 }
 
@@ -353,6 +380,17 @@ static const char *or_list(char *buf, size_t size, const struct names *e,
 	return buf;
 }
 
+/* The index of the word s (len bytes, no NUL) in e; e->n if none. */
+static size_t lookup(const struct names *e, const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < e->n; i++)
+		if (strlen(e->name[i]) == len && !memcmp(s, e->name[i], len))
+			break;
+	return i;
+}
+
 /* One of the words f->arg lists, stored as its index: the enum it names. */
 static int p_enum(struct pctx *x, struct json_object *v, void *obj,
 		  const struct field *f)
@@ -364,14 +402,34 @@ static int p_enum(struct pctx *x, struct json_object *v, void *obj,
 
 	if (get_str(x, v, &s, &len))
 		return -EINVAL;
-	for (i = 0; i < e->n; i++) {
-		if (!strcmp(s, e->name[i])) {
-			*(int *)((char *)obj + f->off) = i;
-			return 0;
-		}
-	}
-	return perr(x, "%s is not %s (%s)", conf_quote(q, s, len), e->what,
-		    or_list(list, sizeof(list), e, (1u << e->n) - 1));
+	i = lookup(e, s, len);
+	if (i == e->n)
+		return perr(x, "%s is not %s (%s)", conf_quote(q, s, len), e->what,
+			    or_list(list, sizeof(list), e, (1u << e->n) - 1));
+	*(int *)((char *)obj + f->off) = i;
+	return 0;
+}
+
+static int p_bool(struct pctx *x, struct json_object *v, void *obj,
+		  const struct field *f)
+{
+	if (want(x, v, json_type_boolean, "true or false"))
+		return -EINVAL;
+	*(bool *)((char *)obj + f->off) = json_object_get_boolean(v);
+	return 0;
+}
+
+/*
+ * A value written as a number or as a string: 1 with the integer in *n,
+ * within f's range; 0 for a string, the caller's to read; or -EINVAL,
+ * reported.
+ */
+static int read_number(struct pctx *x, struct json_object *v,
+		       const struct field *f, int64_t *n)
+{
+	if (json_object_is_type(v, json_type_int))
+		return get_int(x, v, f, n) ? -EINVAL : 1;
+	return want(x, v, json_type_string, "an integer or a string");
 }
 
 static int p_gre_key(struct pctx *x, struct json_object *v, void *obj,
@@ -444,13 +502,9 @@ static int unknown_keys(struct pctx *x, struct json_object *o,
 
 	for (; !json_object_iter_equal(&it, &end); json_object_iter_next(&it)) {
 		const char *key = json_object_iter_peek_name(&it);
-		size_t old;
 
-		if (has_key(t, key) || variants_with(vs, key))
-			continue;
-		old = conf_path_key(x->path, key);
-		ret = perr(x, "unknown key");
-		x->path[old] = '\0';
+		if (!has_key(t, key) && !variants_with(vs, key))
+			ret = perr_key(x, key, "unknown key");
 	}
 	return ret;
 }
@@ -461,7 +515,7 @@ static int foreign_keys(struct pctx *x, struct json_object *o,
 {
 	char list[128];
 	unsigned int mask;
-	size_t i, j, old;
+	size_t i, j;
 	int ret = 0;
 
 	for (i = 0; i < vs->names->n; i++) {
@@ -475,10 +529,8 @@ static int foreign_keys(struct pctx *x, struct json_object *o,
 			mask = variants_with(vs, key);
 			if (mask & ((1u << i) - 1))
 				continue;
-			old = conf_path_key(x->path, key);
-			ret = perr(x, "only valid %s %s", vs->only,
-				   or_list(list, sizeof(list), vs->names, mask));
-			x->path[old] = '\0';
+			ret = perr_key(x, key, "only valid %s %s", vs->only,
+				       or_list(list, sizeof(list), vs->names, mask));
 		}
 	}
 	return ret;
@@ -558,6 +610,22 @@ static int p_object(struct pctx *x, struct json_object *v, void *obj,
 /* Read one member of an array into elem; returns as parse_fn. */
 typedef int elem_fn(struct pctx *x, struct json_object *v, void *elem);
 
+/* An array of min to max members; -EINVAL, reported, otherwise. */
+static int count(struct pctx *x, struct json_object *v, size_t min, size_t max,
+		 const char *what)
+{
+	size_t n;
+
+	if (want(x, v, json_type_array, "an array"))
+		return -EINVAL;
+	n = json_object_array_length(v);
+	if (n > max && !min)
+		return perr(x, "list at most %zu %s, not %zu", max, what, n);
+	if (n < min || n > max)
+		return perr(x, "list %zu to %zu %s, not %zu", min, max, what, n);
+	return 0;
+}
+
 /* Read each member of the array v into elems, an array of members of size. */
 static int each(struct pctx *x, struct json_object *v, void *elems, size_t size,
 		elem_fn *fn)
@@ -611,18 +679,28 @@ static int p_ingress(struct pctx *x, struct json_object *v, void *obj,
 			  sizeof(*s->ingress), parse_ingress);
 }
 
-static int parse_prefix(struct pctx *x, struct json_object *v, void *elem)
+/*
+ * A prefix without host bits.  hosts: a bare address too, as a prefix of
+ * one host, the way an operator lists the sources of an attack.
+ */
+static int read_prefix(struct pctx *x, struct json_object *v,
+		       struct gw_prefix *p, bool hosts)
 {
 	char q[CONF_QUOTE_MAX], a[GW_PREFIXSTRLEN], b[GW_PREFIXSTRLEN];
-	struct gw_prefix *p = elem, net;
+	struct gw_prefix net;
 	const char *s;
 	size_t len;
 
 	if (get_str(x, v, &s, &len))
 		return -EINVAL;
+	if (hosts && !strchr(s, '/') && !gw_addr_parse(s, &p->addr)) {
+		p->len = 8 * gw_addr_len(p->addr.family);
+		return 0;
+	}
 	if (gw_ifprefix_parse(s, p))
-		return perr(x, "%s is not an IP prefix (like 203.0.113.0/24)",
-			    conf_quote(q, s, len));
+		return perr(x, "%s is not an IP prefix%s", conf_quote(q, s, len),
+			    hosts ? " or address (like 192.0.2.0/24 or 192.0.2.1)"
+				  : " (like 203.0.113.0/24)");
 	net = *p;
 	gw_prefix_mask(&net);
 	if (!gw_prefix_eq(p, &net))
@@ -630,6 +708,18 @@ static int parse_prefix(struct pctx *x, struct json_object *v, void *elem)
 			    gw_prefix_str(p, a, sizeof(a)),
 			    gw_prefix_str(&net, b, sizeof(b)));
 	return 0;
+}
+
+static int parse_prefix(struct pctx *x, struct json_object *v, void *elem)
+{
+	return read_prefix(x, v, elem, false);
+}
+
+/* In filters, where a host is as common as a network. */
+static int parse_filter_prefix(struct pctx *x, struct json_object *v,
+			       void *elem)
+{
+	return read_prefix(x, v, elem, true);
 }
 
 static int p_prefixes(struct pctx *x, struct json_object *v, void *obj,
@@ -742,14 +832,10 @@ static int p_proposals(struct pctx *x, struct json_object *v, void *obj,
 		       const struct field *f)
 {
 	struct joined j = { .buf = (char *)obj + f->off, .size = f->size };
-	size_t n;
 	int ret;
 
-	if (want(x, v, json_type_array, "an array"))
+	if (count(x, v, 1, MAX_PROPOSALS, "proposals"))
 		return -EINVAL;
-	n = json_object_array_length(v);
-	if (!n || n > MAX_PROPOSALS)
-		return perr(x, "list 1 to %d proposals, not %zu", MAX_PROPOSALS, n);
 	j.buf[0] = '\0';
 	/* Every member appends to the one string: a stride of 0. */
 	ret = each(x, v, &j, 0, parse_proposal);
@@ -851,6 +937,8 @@ static const struct field gre_fields[] = {
 	  .required = true },
 	{ .key = "key", .parse = p_gre_key, AT(struct path_conf, key),
 	  .min = 0, .max = UINT32_MAX },
+	{ .key = "mss", .parse = p_uint, AT(struct path_conf, mss),
+	  .min = MIN_MSS, .max = MAX_MTU },
 };
 
 static const char *const ipsec_mode_names[] = {
@@ -872,6 +960,8 @@ static const struct field ipsec_fields[] = {
 	  .min = 0, .max = UINT32_MAX },
 	{ .key = "ike", .parse = p_ike, AT(struct path_conf, ike),
 	  .required = true },
+	{ .key = "mss", .parse = p_uint, AT(struct path_conf, mss),
+	  .min = MIN_MSS, .max = MAX_MTU },
 };
 
 static const char *const path_type_names[] = {
@@ -950,7 +1040,6 @@ static uint32_t default_mtu(const struct gw_conf *c, const struct path_conf *p)
 static int parse_path(struct pctx *x, struct json_object *o, void *elem)
 {
 	struct path_conf *p = elem;
-	size_t old;
 	int ret;
 
 	if (want(x, o, json_type_object, "an object"))
@@ -964,11 +1053,8 @@ static int parse_path(struct pctx *x, struct json_object *o, void *elem)
 	if (ret == -ENOMEM || p->type == N(kind_fields))
 		return ret;
 	/* Only GRE has a header to put a key in. */
-	if (p->type == PATH_IPSEC && p->has_key && p->ipsec_mode != IPSEC_GRE) {
-		old = conf_path_key(x->path, "key");
-		ret = perr(x, "only valid with \"mode\": \"gre\"");
-		x->path[old] = '\0';
-	}
+	if (p->type == PATH_IPSEC && p->has_key && p->ipsec_mode != IPSEC_GRE)
+		ret = perr_key(x, "key", "only valid with \"mode\": \"gre\"");
 
 	/*
 	 * The IPv6 minimum depends on the family of the path, and the message
@@ -982,11 +1068,19 @@ static int parse_path(struct pctx *x, struct json_object *o, void *elem)
 				   p->mtu, IPV6_MIN_MTU);
 	} else if (p->address.addr.family == AF_INET6 && p->mtu &&
 		   p->mtu < IPV6_MIN_MTU) {
-		old = conf_path_key(x->path, "mtu");
-		ret = perr(x, "%" PRIu32 " is out of range %d..%d for an IPv6 path",
-			   p->mtu, IPV6_MIN_MTU, MAX_MTU);
-		x->path[old] = '\0';
+		ret = perr_key(x, "mtu", "%" PRIu32 " is out of range %d..%d for "
+			       "an IPv6 path", p->mtu, IPV6_MIN_MTU, MAX_MTU);
 	}
+	/*
+	 * A clamp above what the link carries would not spare a packet its
+	 * fragmentation.  The IPv4 headers: "mss" is one value for both
+	 * families.  No MTU: "mtu" was wrong, and said so.
+	 */
+	if (p->mss && p->mtu && p->mss > p->mtu - IPV4_TCP_HEADERS)
+		ret = perr_key(x, "mss", "%u is more than %" PRIu32 ", the path's "
+			       "MTU %" PRIu32 " less %d bytes of IPv4 and TCP "
+			       "headers", p->mss, p->mtu - IPV4_TCP_HEADERS,
+			       p->mtu, IPV4_TCP_HEADERS);
 	return ret;
 }
 
@@ -999,6 +1093,361 @@ static int p_paths(struct pctx *x, struct json_object *v, void *obj,
 			  parse_path);
 }
 
+/*
+ * Filters.  The limits are the contract's: far above what is written by
+ * hand, they stop a generated list gone wrong before it reaches nftables.
+ */
+#define MAX_RULES          256
+#define MAX_CUSTOMER_SET   4096
+#define MAX_SITE_SET       65536
+#define MAX_BURST          1000000000
+#define MAX_RATE_COUNT     (1ULL << 40)	/* in mbytes 2^60 bytes: fits 64 bits */
+#define MIN_IP_LENGTH      20		/* the IPv4 header alone */
+#define MAX_IP_LENGTH      65535
+
+/* What a rule's list holds: how to read one member, its size, its name. */
+struct list_kind {
+	elem_fn *fn;
+	size_t size;
+	const char *what;	/* "prefixes" */
+};
+
+/*
+ * A list of a rule: 1 to f->max members into the array at f->off, and its
+ * length at f->n_off.  An empty one is refused: it would read as "any" to
+ * some and as "none" to others.
+ */
+static int p_rule_list(struct pctx *x, struct json_object *v, void *obj,
+		       const struct field *f)
+{
+	const struct list_kind *k = f->arg;
+
+	if (count(x, v, 1, f->max, k->what))
+		return -EINVAL;
+	*(size_t *)((char *)obj + f->n_off) = json_object_array_length(v);
+	return each(x, v, (char *)obj + f->off, k->size, k->fn);
+}
+
+/* A block or allow list: up to f->max prefixes, at f->off and f->n_off. */
+static int p_set(struct pctx *x, struct json_object *v, void *obj,
+		 const struct field *f)
+{
+	if (count(x, v, 0, f->max, "prefixes"))
+		return -EINVAL;
+	return read_array(x, v, (void **)((char *)obj + f->off),
+			  (size_t *)((char *)obj + f->n_off),
+			  sizeof(struct gw_prefix), parse_filter_prefix);
+}
+
+/* The digits at s, at most 6 of them, as a number; NULL if there are none. */
+static const char *read_digits(const char *s, int64_t *n)
+{
+	const char *p;
+
+	*n = 0;
+	for (p = s; *p >= '0' && *p <= '9' && p - s < 6; p++)
+		*n = *n * 10 + (*p - '0');
+	return p == s ? NULL : p;
+}
+
+/* An integer, or a string "lo-hi", within f->min..f->max: ports, lengths. */
+static int read_range(struct pctx *x, struct json_object *v,
+		      const struct field *f, uint16_t *lo, uint16_t *hi)
+{
+	char q[CONF_QUOTE_MAX];
+	const char *s, *p;
+	int64_t a, b;
+	size_t len;
+	int r;
+
+	r = read_number(x, v, f, &a);
+	if (r < 0)
+		return r;
+	if (r) {
+		*lo = *hi = a;
+		return 0;
+	}
+	if (get_str(x, v, &s, &len))
+		return -EINVAL;
+	p = read_digits(s, &a);
+	if (!p || *p != '-' || !(p = read_digits(p + 1, &b)) || *p)
+		return perr(x, "%s is not a range (like \"%" PRId64 "-%" PRId64
+			    "\")", conf_quote(q, s, len), f->min, f->max);
+	if (a < f->min || b > f->max)
+		return perr(x, "%s is out of range %" PRId64 "..%" PRId64,
+			    conf_quote(q, s, len), f->min, f->max);
+	if (a > b)
+		return perr(x, "%s starts above its end", conf_quote(q, s, len));
+	*lo = a;
+	*hi = b;
+	return 0;
+}
+
+static int parse_port(struct pctx *x, struct json_object *v, void *elem)
+{
+	static const struct field ports = { .min = 1, .max = 65535 };
+	struct port_range *r = elem;
+
+	return read_range(x, v, &ports, &r->lo, &r->hi);
+}
+
+static const struct list_kind prefix_list = {
+	parse_filter_prefix, sizeof(struct gw_prefix), "prefixes",
+};
+static const struct list_kind port_list = {
+	parse_port, sizeof(struct port_range), "ports",
+};
+
+static int p_length(struct pctx *x, struct json_object *v, void *obj,
+		    const struct field *f)
+{
+	struct filter_rule *r = obj;
+
+	return read_range(x, v, f, &r->len_lo, &r->len_hi);
+}
+
+static const struct names protos = {
+	"a protocol", conf_proto_names, CONF_PROTOS,
+};
+
+/* A name for the common ones, any other by its number. */
+static int p_proto(struct pctx *x, struct json_object *v, void *obj,
+		   const struct field *f)
+{
+	struct filter_rule *r = obj;
+	char q[CONF_QUOTE_MAX], list[128];
+	const char *s;
+	size_t len, i;
+	int64_t n;
+	int ret;
+
+	ret = read_number(x, v, f, &n);
+	if (ret < 0)
+		return ret;
+	if (ret) {
+		r->proto = n;
+		return 0;
+	}
+	if (get_str(x, v, &s, &len))
+		return -EINVAL;
+	i = lookup(&protos, s, len);
+	if (i == CONF_PROTOS)
+		return perr(x, "%s is not a protocol (%s) or a number %" PRId64
+			    "..%" PRId64, conf_quote(q, s, len),
+			    or_list(list, sizeof(list), &protos,
+				    (1u << CONF_PROTOS) - 1), f->min, f->max);
+	r->proto = conf_proto_numbers[i];
+	return 0;
+}
+
+static const struct names tcp_flags = {
+	"a TCP flag", conf_tcp_flag_names, 8,
+};
+
+/* "syn": set; "!ack": clear. */
+static int parse_tcp_flag(struct pctx *x, struct json_object *v, void *elem)
+{
+	struct filter_rule *r = elem;
+	char q[CONF_QUOTE_MAX], list[128];
+	const char *s;
+	size_t len, i;
+	bool clear;
+
+	if (get_str(x, v, &s, &len))
+		return -EINVAL;
+	clear = s[0] == '!';
+	i = lookup(&tcp_flags, s + clear, len - clear);
+	if (i == tcp_flags.n)
+		return perr(x, "%s is not a TCP flag (%s; \"!\" before one: "
+			    "clear)", conf_quote(q, s, len),
+			    or_list(list, sizeof(list), &tcp_flags, 0xff));
+	if (r->tcp_flags_mask & 1u << i)
+		return perr(x, "%s: \"%s\" is already listed",
+			    conf_quote(q, s, len), tcp_flags.name[i]);
+	r->tcp_flags_mask |= 1u << i;
+	if (!clear)
+		r->tcp_flags |= 1u << i;
+	return 0;
+}
+
+static int p_tcp_flags(struct pctx *x, struct json_object *v, void *obj,
+		       const struct field *f)
+{
+	if (count(x, v, 1, tcp_flags.n, "flags"))
+		return -EINVAL;
+	/* Every member sets bits of the one rule: a stride of 0. */
+	return each(x, v, obj, 0, parse_tcp_flag);
+}
+
+static const struct names rate_units = {
+	"a unit", conf_rate_unit_names, CONF_RATE_UNITS,
+};
+static const struct names rate_periods = {
+	"a period", conf_rate_period_names, CONF_RATE_PERIODS,
+};
+
+/* nftables' own syntax: "2000/second", "10 mbytes/second". */
+static int p_rate(struct pctx *x, struct json_object *v, void *obj,
+		  const struct field *f)
+{
+	struct filter_rule *r = obj;
+	char q[CONF_QUOTE_MAX];
+	const char *s, *p, *slash;
+	size_t len, unit = 0, per;
+	uint64_t n = 0;
+
+	if (get_str(x, v, &s, &len))
+		return -EINVAL;
+	/* Past the most, only whether there are more digits matters. */
+	for (p = s; *p >= '0' && *p <= '9'; p++)
+		if (n <= MAX_RATE_COUNT)
+			n = n * 10 + (*p - '0');
+	slash = strchr(p, '/');
+	if (p == s || !slash)
+		goto bad;
+	if (*p == ' ') {
+		unit = lookup(&rate_units, p + 1, slash - p - 1);
+		if (unit == CONF_RATE_UNITS)
+			goto bad;
+	} else if (p != slash) {
+		goto bad;
+	}
+	per = lookup(&rate_periods, slash + 1, strlen(slash + 1));
+	if (per == CONF_RATE_PERIODS)
+		goto bad;
+	if (!n || n > MAX_RATE_COUNT)
+		return perr(x, "%s is out of range: the count must be 1..%llu",
+			    conf_quote(q, s, len), MAX_RATE_COUNT);
+	r->has_rate = true;
+	r->rate_unit = *p == ' ' ? RATE_BYTES : RATE_PACKETS;
+	r->rate = n * conf_rate_unit_bytes[unit];
+	r->rate_per_s = conf_rate_period_seconds[per];
+	return 0;
+bad:
+	return perr(x, "%s is not a rate (like \"2000/second\" or "
+		    "\"10 mbytes/second\")", conf_quote(q, s, len));
+}
+
+static const char *const action_names[] = {
+	[FILTER_ACCEPT] = "accept",
+	[FILTER_DROP] = "drop",
+};
+static const struct names actions = {
+	"an action", action_names, N(action_names),
+};
+
+static const char *const per_names[] = {
+	[RATE_PER_RULE] = "rule",
+	[RATE_PER_SOURCE] = "source",
+};
+static const struct names pers = {
+	"a rate bucket", per_names, N(per_names),
+};
+
+#define RULE_LIST(m, kind)                                              \
+	AT(struct filter_rule, m), .n_off = offsetof(struct filter_rule, n_##m), \
+	.max = GW_RULE_LIST_MAX, .arg = &kind
+
+/* "action" accept and "per" rule unless given: both 0. */
+static const struct field rule_fields[] = {
+	{ .key = "proto", .parse = p_proto, .min = 1, .max = 255 },
+	{ .key = "saddr", .parse = p_rule_list, RULE_LIST(saddr, prefix_list) },
+	{ .key = "daddr", .parse = p_rule_list, RULE_LIST(daddr, prefix_list) },
+	{ .key = "sport", .parse = p_rule_list, RULE_LIST(sport, port_list) },
+	{ .key = "dport", .parse = p_rule_list, RULE_LIST(dport, port_list) },
+	{ .key = "tcp_flags", .parse = p_tcp_flags },
+	{ .key = "length", .parse = p_length, .min = MIN_IP_LENGTH,
+	  .max = MAX_IP_LENGTH },
+	{ .key = "action", .parse = p_enum, AT(struct filter_rule, action),
+	  .arg = &actions },
+	{ .key = "rate", .parse = p_rate },
+	{ .key = "burst", .parse = p_uint, AT(struct filter_rule, burst),
+	  .min = 0, .max = MAX_BURST },
+	{ .key = "per", .parse = p_enum, AT(struct filter_rule, per),
+	  .arg = &pers },
+	{ .key = "monitor", .parse = p_bool, AT(struct filter_rule, monitor) },
+};
+static const struct table rule_table = TABLE(rule_fields);
+
+/* What one rule's keys say about each other. */
+static int parse_rule(struct pctx *x, struct json_object *o, void *elem)
+{
+	static const char *const ports[] = { "sport", "dport" };
+	static const char *const with_rate[] = { "burst", "per" };
+	struct filter_rule *r = elem;
+	bool has_ports;
+	size_t i;
+	int ret;
+
+	ret = parse_object(x, o, &rule_table, r);
+	/* A key that was wrong would make the rest look wrong too. */
+	if (ret)
+		return ret;
+	/* The protocols whose header starts with the ports. */
+	has_ports = r->proto == IPPROTO_TCP || r->proto == IPPROTO_UDP ||
+		    r->proto == IPPROTO_SCTP;
+	for (i = 0; !has_ports && i < N(ports); i++)
+		if (json_object_object_get_ex(o, ports[i], NULL))
+			ret = perr_key(x, ports[i], "only valid with \"proto\": "
+				       "\"tcp\", \"udp\" or \"sctp\"");
+	if (r->tcp_flags_mask && r->proto != IPPROTO_TCP)
+		ret = perr_key(x, "tcp_flags", "only valid with \"proto\": \"tcp\"");
+	/*
+	 * Beyond the rate is dropped and the rest gets the action: with drop,
+	 * everything is dropped.  Refused, since whoever writes it most likely
+	 * means nftables' "limit rate over ... drop", which drops less.
+	 */
+	if (r->has_rate && r->action == FILTER_DROP)
+		ret = perr_key(x, "rate", "with \"action\": \"drop\", all that "
+			       "matches is dropped, within the rate or beyond it; "
+			       "\"accept\" lets the rate through");
+	for (i = 0; !r->has_rate && i < N(with_rate); i++)
+		if (json_object_object_get_ex(o, with_rate[i], NULL))
+			ret = perr_key(x, with_rate[i], "only valid with \"rate\"");
+	if (r->monitor && !r->has_rate && r->action == FILTER_ACCEPT)
+		ret = perr_key(x, "monitor", "a rule that accepts without a "
+			       "\"rate\" drops nothing: there is nothing to "
+			       "monitor");
+	return ret;
+}
+
+static int p_rules(struct pctx *x, struct json_object *v, void *obj,
+		   const struct field *f)
+{
+	struct filter_conf *fc = obj;
+
+	if (count(x, v, 0, MAX_RULES, "rules"))
+		return -EINVAL;
+	return read_array(x, v, (void **)&fc->rules, &fc->n_rules,
+			  sizeof(*fc->rules), parse_rule);
+}
+
+/* A list of struct ip_sets_conf, which starts at sets in the object. */
+#define SET(sets, m, most)                                              \
+	.parse = p_set, .off = (sets) + offsetof(struct ip_sets_conf, m), \
+	.n_off = (sets) + offsetof(struct ip_sets_conf, n_##m), .max = most
+
+/* "default" accept unless given: 0. */
+static const struct field filter_fields[] = {
+	{ .key = "default", .parse = p_enum, AT(struct filter_conf, def),
+	  .arg = &actions },
+	{ .key = "rules", .parse = p_rules },
+	{ .key = "block", SET(offsetof(struct filter_conf, sets), block,
+			      MAX_CUSTOMER_SET) },
+	{ .key = "allow", SET(offsetof(struct filter_conf, sets), allow,
+			      MAX_CUSTOMER_SET) },
+};
+static const struct table filter_table = TABLE(filter_fields);
+
+static int p_filter(struct pctx *x, struct json_object *v, void *obj,
+		    const struct field *f)
+{
+	struct filter_conf *fc = (struct filter_conf *)((char *)obj + f->off);
+
+	fc->present = true;
+	return parse_object(x, v, &filter_table, fc);
+}
+
 static const struct field customer_fields[] = {
 	{ .key = "name", .parse = p_name, AT(struct customer_conf, name),
 	  .required = true, .arg = &name_syntax },
@@ -1006,7 +1455,7 @@ static const struct field customer_fields[] = {
 	  .required = true, .min = 1, .max = 65535 },
 	{ .key = "prefixes", .parse = p_prefixes, .required = true },
 	{ .key = "paths", .parse = p_paths, .required = true },
-	{ .key = "filter", .parse = p_unsupported },
+	{ .key = "filter", .parse = p_filter, AT(struct customer_conf, filter) },
 	{ .key = "syn", .parse = p_unsupported },
 };
 static const struct table customer_table = TABLE(customer_fields);
@@ -1031,6 +1480,13 @@ static const struct field underlay_fields[] = {
 };
 static const struct table underlay_table = TABLE(underlay_fields);
 
+/* Site-wide: what every customer's traffic passes first. */
+static const struct field site_filter_fields[] = {
+	{ .key = "block", SET(0, block, MAX_SITE_SET) },
+	{ .key = "allow", SET(0, allow, MAX_SITE_SET) },
+};
+static const struct table site_filter_table = TABLE(site_filter_fields);
+
 static const struct field site_fields[] = {
 	{ .key = "name", .parse = p_name, AT(struct site_conf, name),
 	  .required = true, .arg = &name_syntax },
@@ -1043,6 +1499,8 @@ static const struct field site_fields[] = {
 	  AT(struct site_conf, control_socket) },
 	{ .key = "vici_socket", .parse = p_abspath,
 	  AT(struct site_conf, vici_socket) },
+	{ .key = "filter", .parse = p_object, AT(struct site_conf, filter),
+	  .arg = &site_filter_table },
 };
 static const struct table site_table = TABLE(site_fields);
 

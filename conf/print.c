@@ -6,12 +6,13 @@
  * gives the same bytes; that makes it fit for diffs and for golden tests.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <json-c/json.h>
 
-#include "conf/model.h"
+#include "conf/internal.h"
 
 /* Builders that may fail for lack of memory remember it in *ok. */
 static void put(struct json_object *o, const char *key, struct json_object *v,
@@ -55,6 +56,41 @@ static struct json_object *prefix(const struct gw_prefix *p)
 	return str(gw_prefix_str(p, buf, sizeof(buf)));
 }
 
+static struct json_object *prefixes(const struct gw_prefix *p, size_t n,
+				     bool *ok)
+{
+	struct json_object *a = json_object_new_array();
+	size_t i;
+
+	for (i = 0; a && i < n; i++)
+		push(a, prefix(&p[i]), ok);
+	return a;
+}
+
+/*
+ * Into o, the lists that hold something.  An empty one has no default to
+ * spell out, and json-c would print it on two lines.
+ */
+static void put_sets(struct json_object *o, const struct ip_sets_conf *s,
+		     bool *ok)
+{
+	if (s->n_block)
+		put(o, "block", prefixes(s->block, s->n_block, ok), ok);
+	if (s->n_allow)
+		put(o, "allow", prefixes(s->allow, s->n_allow, ok), ok);
+}
+
+/* A port or a length: the number alone, or "lo-hi". */
+static struct json_object *range(uint16_t lo, uint16_t hi)
+{
+	char buf[16];
+
+	if (lo == hi)
+		return num(lo);
+	snprintf(buf, sizeof(buf), "%u-%u", lo, hi);
+	return str(buf);
+}
+
 static struct json_object *probe(const struct probe_conf *p, bool *ok)
 {
 	struct json_object *o = json_object_new_object();
@@ -78,7 +114,7 @@ static struct json_object *probe(const struct probe_conf *p, bool *ok)
 
 static struct json_object *site(const struct site_conf *s, bool *ok)
 {
-	struct json_object *o = json_object_new_object(), *u, *a;
+	struct json_object *o = json_object_new_object(), *u, *a, *f;
 	size_t i;
 
 	if (!o)
@@ -100,6 +136,13 @@ static struct json_object *site(const struct site_conf *s, bool *ok)
 	put(o, "table_base", num(s->table_base), ok);
 	put(o, "control_socket", str(s->control_socket), ok);
 	put(o, "vici_socket", str(s->vici_socket), ok);
+	/* Empty lists are no filter at all. */
+	if (s->filter.n_block || s->filter.n_allow) {
+		f = json_object_new_object();
+		if (f)
+			put_sets(f, &s->filter, ok);
+		put(o, "filter", f, ok);
+	}
 	return o;
 }
 
@@ -184,7 +227,125 @@ static struct json_object *path(const struct path_conf *p, bool *ok)
 	/* 0: a VLAN that keeps its parent's MTU. */
 	if (p->mtu)
 		put(o, "mtu", num(p->mtu), ok);
+	/* 0: derived, and for each family its own (conf_path_mss()). */
+	if (p->mss)
+		put(o, "mss", num(p->mss), ok);
 	put(o, "probe", probe(&p->probe, ok), ok);
+	return o;
+}
+
+static struct json_object *ports(const struct port_range *r, size_t n,
+				 bool *ok)
+{
+	struct json_object *a = json_object_new_array();
+	size_t i;
+
+	for (i = 0; a && i < n; i++)
+		push(a, range(r[i].lo, r[i].hi), ok);
+	return a;
+}
+
+/* A name where there is one: what the rule was most likely written with. */
+static struct json_object *proto(uint8_t p)
+{
+	size_t i;
+
+	for (i = 0; i < CONF_PROTOS; i++)
+		if (conf_proto_numbers[i] == p)
+			return str(conf_proto_names[i]);
+	return num(p);
+}
+
+static struct json_object *tcp_flags(const struct filter_rule *r, bool *ok)
+{
+	struct json_object *a = json_object_new_array();
+	char buf[8];
+	int i;
+
+	for (i = 0; a && i < 8; i++) {
+		if (!(r->tcp_flags_mask & 1u << i))
+			continue;
+		snprintf(buf, sizeof(buf), "%s%s", r->tcp_flags & 1u << i ? "" : "!",
+			 conf_tcp_flag_names[i]);
+		push(a, str(buf), ok);
+	}
+	return a;
+}
+
+/* The largest unit that divides it: "10 mbytes/second", "1500 bytes/hour". */
+static struct json_object *rate(const struct filter_rule *r)
+{
+	const char *per = "";
+	char buf[64];
+	size_t i, u = 0;
+
+	for (i = 0; i < CONF_RATE_PERIODS; i++)
+		if (conf_rate_period_seconds[i] == r->rate_per_s)
+			per = conf_rate_period_names[i];
+	if (r->rate_unit == RATE_PACKETS) {
+		snprintf(buf, sizeof(buf), "%" PRIu64 "/%s", r->rate, per);
+		return str(buf);
+	}
+	for (i = 1; i < CONF_RATE_UNITS; i++)
+		if (!(r->rate % conf_rate_unit_bytes[i]))
+			u = i;
+	snprintf(buf, sizeof(buf), "%" PRIu64 " %s/%s",
+		 r->rate / conf_rate_unit_bytes[u], conf_rate_unit_names[u], per);
+	return str(buf);
+}
+
+static const char *action(enum filter_action a)
+{
+	return a == FILTER_DROP ? "drop" : "accept";
+}
+
+/* The keys it was given, and those with a default that means something. */
+static struct json_object *rule(const struct filter_rule *r, bool *ok)
+{
+	struct json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	if (r->proto)
+		put(o, "proto", proto(r->proto), ok);
+	if (r->n_saddr)
+		put(o, "saddr", prefixes(r->saddr, r->n_saddr, ok), ok);
+	if (r->n_daddr)
+		put(o, "daddr", prefixes(r->daddr, r->n_daddr, ok), ok);
+	if (r->n_sport)
+		put(o, "sport", ports(r->sport, r->n_sport, ok), ok);
+	if (r->n_dport)
+		put(o, "dport", ports(r->dport, r->n_dport, ok), ok);
+	if (r->tcp_flags_mask)
+		put(o, "tcp_flags", tcp_flags(r, ok), ok);
+	if (r->len_hi)
+		put(o, "length", range(r->len_lo, r->len_hi), ok);
+	put(o, "action", str(action(r->action)), ok);
+	/* burst and per mean nothing without a rate, and are refused there. */
+	if (r->has_rate) {
+		put(o, "rate", rate(r), ok);
+		put(o, "burst", num(r->burst), ok);
+		put(o, "per", str(r->per == RATE_PER_SOURCE ? "source" : "rule"), ok);
+	}
+	put(o, "monitor", json_object_new_boolean(r->monitor), ok);
+	return o;
+}
+
+static struct json_object *filter(const struct filter_conf *fc, bool *ok)
+{
+	struct json_object *o = json_object_new_object(), *a;
+	size_t i;
+
+	if (!o)
+		return NULL;
+	put(o, "default", str(action(fc->def)), ok);
+	if (fc->n_rules) {
+		a = json_object_new_array();
+		for (i = 0; a && i < fc->n_rules; i++)
+			push(a, rule(&fc->rules[i], ok), ok);
+		put(o, "rules", a, ok);
+	}
+	put_sets(o, &fc->sets, ok);
 	return o;
 }
 
@@ -197,14 +358,14 @@ static struct json_object *customer(const struct customer_conf *cu, bool *ok)
 		return NULL;
 	put(o, "name", str(cu->name), ok);
 	put(o, "id", num(cu->id), ok);
-	a = json_object_new_array();
-	for (i = 0; a && i < cu->n_prefixes; i++)
-		push(a, prefix(&cu->prefixes[i]), ok);
-	put(o, "prefixes", a, ok);
+	put(o, "prefixes", prefixes(cu->prefixes, cu->n_prefixes, ok), ok);
 	a = json_object_new_array();
 	for (i = 0; a && i < cu->n_paths; i++)
 		push(a, path(&cu->paths[i], ok), ok);
 	put(o, "paths", a, ok);
+	/* "filter": {} is kept as given: present is part of the model. */
+	if (cu->filter.present)
+		put(o, "filter", filter(&cu->filter, ok), ok);
 	return o;
 }
 

@@ -27,8 +27,8 @@ struct item {
 	const char *str;
 	struct gw_addr addr;
 	uint64_t num;
-	uint8_t len;		/* nesting passes: addr/len is a prefix, */
-	bool probe;		/* or, if set, an address looked up in them */
+	uint8_t len;		/* addr/len is a prefix (nesting passes, */
+	bool probe;		/* equal sets); probe: an address looked up */
 };
 
 struct vctx {
@@ -40,6 +40,9 @@ struct vctx {
 	size_t np, nx;
 	size_t *path_base, *prefix_base;	/* per customer */
 	size_t *path_owner, *prefix_owner;	/* the customer of each */
+	/* block and allow entries, numbered across scopes (scope_sets()) */
+	size_t ns;
+	size_t *set_base;			/* per scope */
 
 	/* for each object, the earliest other one it conflicts with, or NONE */
 	size_t *ingress_dup;
@@ -48,6 +51,7 @@ struct vctx {
 	size_t *if_id_dup, *ike_dup, *psk_dup;	/* IPsec paths */
 	size_t *gre_remote_dup, *vti_dup;	/* by remote alone */
 	size_t *prefix_dup;
+	size_t *set_dup, *set_over;		/* within one scope */
 };
 
 static void verr(struct vctx *v, const char *fmt, ...)
@@ -82,6 +86,8 @@ static int key_cmp(const struct item *a, const struct item *b)
 	r = addr_cmp(&a->addr, &b->addr);
 	if (r)
 		return r;
+	if (a->len != b->len)
+		return a->len < b->len ? -1 : 1;
 	if (a->num != b->num)
 		return a->num < b->num ? -1 : 1;
 	return 0;
@@ -218,6 +224,24 @@ static const struct path_conf *path_at(const struct vctx *v, size_t g,
 	return &v->c->customers[*ci].paths[*pi];
 }
 
+/* The block and allow lists of scope s: 0 the site's, 1 + ci a customer's. */
+static const struct ip_sets_conf *scope_sets(const struct vctx *v, size_t s)
+{
+	return s ? &v->c->customers[s - 1].filter.sets : &v->c->site.filter;
+}
+
+/* Entry i of a scope's lists, the allow list first: list[*idx]. */
+static const struct gw_prefix *set_entry(const struct ip_sets_conf *ss,
+					 size_t i, const char **list,
+					 size_t *idx)
+{
+	bool block = i >= ss->n_allow;
+
+	*list = block ? "block" : "allow";
+	*idx = block ? i - ss->n_allow : i;
+	return block ? &ss->block[*idx] : &ss->allow[*idx];
+}
+
 /* Number paths and prefixes across customers, and make room for results. */
 static int number(struct vctx *v)
 {
@@ -226,13 +250,18 @@ static int number(struct vctx *v)
 
 	v->path_base = nones(nc);
 	v->prefix_base = nones(nc);
-	if (!v->path_base || !v->prefix_base)
+	v->set_base = nones(nc + 1);
+	if (!v->path_base || !v->prefix_base || !v->set_base)
 		return -ENOMEM;
 	for (ci = 0; ci < nc; ci++) {
 		v->path_base[ci] = v->np;
 		v->prefix_base[ci] = v->nx;
 		v->np += c->customers[ci].n_paths;
 		v->nx += c->customers[ci].n_prefixes;
+	}
+	for (i = 0; i <= nc; i++) {
+		v->set_base[i] = v->ns;
+		v->ns += scope_sets(v, i)->n_allow + scope_sets(v, i)->n_block;
 	}
 	v->path_owner = nones(v->np);
 	v->prefix_owner = nones(v->nx);
@@ -250,11 +279,13 @@ static int number(struct vctx *v)
 	v->gre_remote_dup = nones(v->np);
 	v->vti_dup = nones(v->np);
 	v->prefix_dup = nones(v->nx);
+	v->set_dup = nones(v->ns);
+	v->set_over = nones(v->ns);
 	if (!v->path_owner || !v->prefix_owner || !v->ingress_dup ||
 	    !v->name_dup || !v->id_dup || !v->path_dup || !v->subnet_dup ||
 	    !v->vlan_dup || !v->gre_dup || !v->remote_in || !v->if_id_dup ||
 	    !v->ike_dup || !v->psk_dup || !v->gre_remote_dup || !v->vti_dup ||
-	    !v->prefix_dup)
+	    !v->prefix_dup || !v->set_dup || !v->set_over)
 		return -ENOMEM;
 	for (ci = 0; ci < nc; ci++) {
 		for (i = 0; i < c->customers[ci].n_paths; i++)
@@ -415,6 +446,55 @@ static int relate_nested(struct vctx *v, struct item *it)
 	return nest(v, it, n, prefix_pair);
 }
 
+/*
+ * Two entries of one scope's block and allow lists, outer containing
+ * inner (num: 1 in block).  nftables refuses overlapping intervals in one
+ * set; a block inside an allow, which is checked first, would never block.
+ */
+static void set_pair(struct vctx *v, const struct item *o,
+		     const struct item *in)
+{
+	size_t a = o->id, b = in->id;
+
+	/* An allow inside a block is an exception to it: what allow is for. */
+	if (o->num && !in->num)
+		return;
+	keep_first(&v->set_over[a > b ? a : b], a < b ? a : b);
+}
+
+/* Every scope's entries as items: all, or those equal to none before them. */
+static size_t set_items(const struct vctx *v, struct item *it, bool all)
+{
+	const struct ip_sets_conf *ss;
+	const struct gw_prefix *p;
+	const char *list;
+	size_t s, i, g, idx, n = 0;
+
+	for (s = 0; s <= v->c->n_customers; s++) {
+		ss = scope_sets(v, s);
+		for (i = 0; i < ss->n_allow + ss->n_block; i++) {
+			g = v->set_base[s] + i;
+			if (!all && v->set_dup[g] != NONE)
+				continue;
+			p = set_entry(ss, i, &list, &idx);
+			it[n++] = (struct item){ .id = g, .group = s, .addr = p->addr,
+						 .len = p->len, .num = i >= ss->n_allow };
+		}
+	}
+	return n;
+}
+
+/*
+ * The block and allow lists of each scope: equal entries in one list,
+ * then overlaps among the others.  Equal entries stay out of the second
+ * pass, so that a list of one prefix many times costs no more than once.
+ */
+static int relate_sets(struct vctx *v, struct item *it)
+{
+	find_dups(it, set_items(v, it, true), v->set_dup);
+	return nest(v, it, set_items(v, it, false), set_pair);
+}
+
 /* Every sorted pass, over one scratch array big enough for each. */
 static int relate(struct vctx *v)
 {
@@ -429,11 +509,15 @@ static int relate(struct vctx *v)
 		n = v->c->site.n_ingress;
 	if (n < v->np + v->nx)
 		n = v->np + v->nx;
+	if (n < v->ns)
+		n = v->ns;
 	it = calloc(n ? n : 1, sizeof(*it));
 	if (!it)
 		return -ENOMEM;
 	relate_unique(v, it);
 	ret = relate_nested(v, it);
+	if (!ret)
+		ret = relate_sets(v, it);
 	free(it);
 	return ret;
 }
@@ -484,6 +568,55 @@ static void check_unicast(struct vctx *v, const char *where,
 		     gw_addr_str(a, s, sizeof(s)));
 }
 
+/*
+ * Entry j of list overlaps its entry i; a and b are their canonical texts,
+ * equal exactly when the entries are.
+ */
+static void overlap_err(struct vctx *v, const char *list, size_t j,
+			const char *a, size_t i, const char *b)
+{
+	if (!strcmp(a, b))
+		verr(v, "%s[%zu]: %s is already listed as %s[%zu]", list, j, a,
+		     list, i);
+	else
+		verr(v, "%s[%zu]: %s overlaps %s (%s[%zu]): nftables refuses "
+		     "overlapping intervals in one set", list, j, a, b, list, i);
+}
+
+/* The block and allow lists of scope s, named where ("site.filter"). */
+static void check_sets(struct vctx *v, const char *where, size_t s)
+{
+	const struct ip_sets_conf *ss = scope_sets(v, s);
+	char a[GW_PREFIXSTRLEN], b[GW_PREFIXSTRLEN], list[64];
+	const struct gw_prefix *p, *q;
+	size_t n = ss->n_allow + ss->n_block, k, i, o, idx, oidx, g;
+	const char *l, *ol;
+
+	/* In the order of the file, block first: past the allow list, then it. */
+	for (k = 0; k < n; k++) {
+		i = (ss->n_allow + k) % n;
+		g = v->set_base[s] + i;
+		o = v->set_dup[g] != NONE ? v->set_dup[g] : v->set_over[g];
+		if (o == NONE)
+			continue;
+		p = set_entry(ss, i, &l, &idx);
+		q = set_entry(ss, o - v->set_base[s], &ol, &oidx);
+		gw_prefix_str(p, a, sizeof(a));
+		gw_prefix_str(q, b, sizeof(b));
+		snprintf(list, sizeof(list), "%s.%s", where, l);
+		if (l == ol)
+			overlap_err(v, list, idx, a, oidx, b);
+		else if (gw_prefix_eq(p, q))
+			verr(v, "%s[%zu]: %s is also in %s.allow[%zu], which is "
+			     "checked first: it would never be blocked", list, idx,
+			     a, where, oidx);
+		else
+			verr(v, "%s[%zu]: %s is inside %s (%s.allow[%zu]), which is "
+			     "checked first: it would never be blocked", list, idx,
+			     a, b, where, oidx);
+	}
+}
+
 static void check_site(struct vctx *v)
 {
 	const struct site_conf *s = &v->c->site;
@@ -505,6 +638,7 @@ static void check_site(struct vctx *v)
 			     "site.ingress[%zu]", i, conf_quote(q, name, strlen(name)),
 			     v->ingress_dup[i]);
 	}
+	check_sets(v, "site.filter", 0);
 }
 
 static void check_table(struct vctx *v, size_t ci)
@@ -787,6 +921,167 @@ static void check_ecmp(struct vctx *v, size_t ci)
 	}
 }
 
+/* The families a rule can match: bit 1 IPv4, bit 2 IPv6. */
+#define FAMILY_ANY 3u
+
+static unsigned int family_bit(int family)
+{
+	return family == AF_INET ? 1 : 2;
+}
+
+static const char *bit_name(unsigned int bit)
+{
+	return bit == 1 ? "IPv4" : "IPv6";
+}
+
+static unsigned int families(const struct gw_prefix *p, size_t n)
+{
+	unsigned int m = n ? 0 : FAMILY_ANY;
+
+	while (n--)
+		m |= family_bit(p[n].addr.family);
+	return m;
+}
+
+/* What limits the families of a rule, each part on its own. */
+struct rule_families {
+	unsigned int proto, saddr, daddr, customer;
+};
+
+/* ICMP is of one family: the protocol of the other is ICMPv6. */
+static const char *icmp_name(unsigned int bit)
+{
+	return bit == 1 ? "icmp" : "icmpv6";
+}
+
+/* Entry j of a rule's saddr (src) or daddr, list, against the rest of it. */
+static void check_family(struct vctx *v, const char *list, size_t j,
+			 const struct gw_prefix *p, bool src,
+			 const struct rule_families *f, const char *customer)
+{
+	unsigned int bit = family_bit(p->addr.family);
+	unsigned int other = src ? f->daddr : f->saddr;
+	char a[GW_PREFIXSTRLEN], why[GW_NAME_MAX + 64];
+
+	if (!(bit & f->proto))
+		snprintf(why, sizeof(why), "\"%s\" is %s only",
+			 icmp_name(f->proto), bit_name(f->proto));
+	else if (!(bit & other))
+		snprintf(why, sizeof(why), "every %s is %s", src ? "daddr" : "saddr",
+			 bit_name(other));
+	else if (!(bit & f->customer))
+		snprintf(why, sizeof(why), "customer \"%s\" has no %s prefix",
+			 customer, bit_name(bit));
+	else
+		return;
+	verr(v, "%s[%zu]: %s is %s, but %s: the rule would never match it",
+	     list, j, gw_prefix_str(p, a, sizeof(a)), bit_name(bit), why);
+}
+
+/* Within one of the customer's prefixes. */
+static bool in_prefixes(const struct customer_conf *cu,
+			const struct gw_prefix *p)
+{
+	size_t i;
+
+	for (i = 0; i < cu->n_prefixes; i++)
+		if (cu->prefixes[i].len <= p->len &&
+		    gw_prefix_contains(&cu->prefixes[i], &p->addr))
+			return true;
+	return false;
+}
+
+/* A rule's saddr (src) or daddr: overlaps within it, each entry's place. */
+static void check_rule_prefixes(struct vctx *v, const char *list,
+				const struct gw_prefix *p, size_t n, bool src,
+				const struct rule_families *f,
+				const struct customer_conf *cu)
+{
+	char a[GW_PREFIXSTRLEN], b[GW_PREFIXSTRLEN];
+	size_t i, j;
+
+	for (j = 0; j < n; j++) {
+		gw_prefix_str(&p[j], a, sizeof(a));
+		for (i = 0; i < j && !gw_prefix_overlap(&p[i], &p[j]); i++)
+			;
+		if (i < j)
+			overlap_err(v, list, j, a, i,
+				    gw_prefix_str(&p[i], b, sizeof(b)));
+		/* The customer's chain sees only traffic to its prefixes. */
+		if (!src && cu->n_prefixes && !in_prefixes(cu, &p[j]))
+			verr(v, "%s[%zu]: %s is outside the prefixes of customer "
+			     "\"%s\": traffic to it never reaches this customer's "
+			     "chain", list, j, a, cu->name);
+		else
+			check_family(v, list, j, &p[j], src, f, cu->name);
+	}
+}
+
+static const char *port_str(const struct port_range *r, char buf[16])
+{
+	if (r->lo == r->hi)
+		snprintf(buf, 16, "%u", r->lo);
+	else
+		snprintf(buf, 16, "%u-%u", r->lo, r->hi);
+	return buf;
+}
+
+static void check_rule_ports(struct vctx *v, const char *list,
+			     const struct port_range *r, size_t n)
+{
+	char a[16], b[16];
+	size_t i, j;
+
+	for (j = 0; j < n; j++) {
+		for (i = 0; i < j && (r[i].lo > r[j].hi || r[j].lo > r[i].hi); i++)
+			;
+		if (i < j)
+			overlap_err(v, list, j, port_str(&r[j], a), i,
+				    port_str(&r[i], b));
+	}
+}
+
+static void check_rule(struct vctx *v, size_t ci, size_t ri)
+{
+	const struct customer_conf *cu = &v->c->customers[ci];
+	const struct filter_rule *r = &cu->filter.rules[ri];
+	const struct rule_families f = {
+		.proto = r->proto == IPPROTO_ICMP ? 1 :
+			 r->proto == IPPROTO_ICMPV6 ? 2 : FAMILY_ANY,
+		.saddr = families(r->saddr, r->n_saddr),
+		.daddr = families(r->daddr, r->n_daddr),
+		.customer = families(cu->prefixes, cu->n_prefixes),
+	};
+	char where[72], list[80];
+
+	snprintf(where, sizeof(where), "customers[%zu].filter.rules[%zu]", ci, ri);
+	if (!(f.proto & f.customer))
+		verr(v, "%s.proto: \"%s\" is %s only, but customer \"%s\" has no "
+		     "%s prefix: the rule would never match", where,
+		     icmp_name(f.proto), bit_name(f.proto), cu->name,
+		     bit_name(f.proto));
+	snprintf(list, sizeof(list), "%s.saddr", where);
+	check_rule_prefixes(v, list, r->saddr, r->n_saddr, true, &f, cu);
+	snprintf(list, sizeof(list), "%s.daddr", where);
+	check_rule_prefixes(v, list, r->daddr, r->n_daddr, false, &f, cu);
+	snprintf(list, sizeof(list), "%s.sport", where);
+	check_rule_ports(v, list, r->sport, r->n_sport);
+	snprintf(list, sizeof(list), "%s.dport", where);
+	check_rule_ports(v, list, r->dport, r->n_dport);
+}
+
+static void check_filter(struct vctx *v, size_t ci)
+{
+	const struct filter_conf *fc = &v->c->customers[ci].filter;
+	char where[48];
+	size_t ri;
+
+	for (ri = 0; ri < fc->n_rules; ri++)
+		check_rule(v, ci, ri);
+	snprintf(where, sizeof(where), "customers[%zu].filter", ci);
+	check_sets(v, where, 1 + ci);
+}
+
 static void check_customer(struct vctx *v, size_t ci)
 {
 	const struct customer_conf *cu = &v->c->customers[ci];
@@ -806,6 +1101,7 @@ static void check_customer(struct vctx *v, size_t ci)
 	for (pi = 0; pi < cu->n_paths; pi++)
 		check_path(v, ci, pi);
 	check_ecmp(v, ci);
+	check_filter(v, ci);
 }
 
 int conf_validate(const struct gw_conf *c, struct conf_diag *d)
@@ -840,5 +1136,8 @@ out:
 	free(v.gre_remote_dup);
 	free(v.vti_dup);
 	free(v.prefix_dup);
+	free(v.set_base);
+	free(v.set_dup);
+	free(v.set_over);
 	return ret;
 }

@@ -318,7 +318,11 @@ static void test_defaults(void **state)
 	assert_int_equal(p->priority, 100);
 	assert_int_equal(p->weight, 1);
 	assert_int_equal(p->mtu, 1476);
+	assert_int_equal(p->mss, 0);
 	assert_memory_equal(&p->probe, &c->defaults.probe, sizeof(p->probe));
+	assert_false(cu->filter.present);
+	assert_int_equal(cu->filter.n_rules, 0);
+	assert_int_equal(c->site.filter.n_block + c->site.filter.n_allow, 0);
 	conf_free(c);
 }
 
@@ -417,6 +421,187 @@ static void test_ipsec(void **state)
 	conf_free(c);
 }
 
+/* The MSS each path clamps to: its own, else its MTU less the headers. */
+static void test_mss(void **state)
+{
+	static const char *const text =
+		"{" BASE_SITE ", \"customers\": [" BASE_CUSTOMER(BASE_PATH ","
+		"{ \"name\": \"h\", \"type\": \"gre\", \"remote\": \"192.0.2.2\","
+		"  \"address\": \"10.0.1.1/30\", \"peer\": \"10.0.1.2\", \"mss\": 1300 },"
+		"{ \"name\": \"m\", \"type\": \"gre\", \"remote\": \"192.0.2.3\","
+		"  \"address\": \"10.0.2.1/30\", \"peer\": \"10.0.2.2\", \"mtu\": 1400 },"
+		IPSEC_PATH("x4", "3", "192.0.2.4", "") ","
+		"{ \"name\": \"v\", \"type\": \"vlan\", \"parent\": \"eth2\","
+		"  \"vlan\": 117, \"address\": \"10.0.4.1/30\", \"peer\": \"10.0.4.2\" }")
+		"] }";
+	static const uint16_t mss[][2] = {
+		{ 1436, 1416 }, { 1300, 1300 }, { 1360, 1340 }, { 1398, 1378 }, { 0, 0 },
+	};
+	struct gw_conf *c = NULL;
+	char *msg;
+	size_t i;
+
+	msg = check(text, &c);
+	assert_string_equal(msg, "");
+	free(msg);
+	for (i = 0; i < sizeof(mss) / sizeof(mss[0]); i++) {
+		assert_int_equal(conf_path_mss(&c->customers[0].paths[i], AF_INET),
+				 mss[i][0]);
+		assert_int_equal(conf_path_mss(&c->customers[0].paths[i], AF_INET6),
+				 mss[i][1]);
+	}
+	/* Given or not: derived values stay out of the model. */
+	assert_int_equal(c->customers[0].paths[0].mss, 0);
+	assert_int_equal(c->customers[0].paths[1].mss, 1300);
+	conf_free(c);
+}
+
+/* A customer's filter and the site's, as the model holds them. */
+static void test_filter(void **state)
+{
+	static const char *const text =
+		"{ \"site\": { \"name\": \"t\", \"ingress\": [\"eth1\"],"
+		" \"underlay\": { \"v4\": \"198.51.100.1\" },"
+		" \"filter\": { \"block\": [\"192.0.2.66\", \"2001:db8::/32\"] } },"
+		" \"customers\": [{ \"name\": \"c\", \"id\": 7,"
+		" \"prefixes\": [\"203.0.113.0/24\", \"2001:db8:7::/48\"],"
+		" \"paths\": [" BASE_PATH ", { \"name\": \"h\", \"type\": \"gre\","
+		"  \"remote\": \"192.0.2.2\", \"address\": \"2001:db8:ff::1/64\","
+		"  \"peer\": \"2001:db8:ff::2\" }],"
+		" \"filter\": { \"default\": \"drop\", \"allow\": [\"2001:db8:1::1\"],"
+		"  \"rules\": ["
+		"  { \"proto\": \"udp\", \"dport\": [19, \"1900-1901\"], \"action\": \"drop\" },"
+		"  { \"proto\": \"tcp\", \"dport\": [25], \"rate\": \"2000/second\","
+		"    \"per\": \"source\" },"
+		"  { \"proto\": 6, \"tcp_flags\": [\"syn\", \"!ack\"], \"length\": \"40-60\","
+		"    \"rate\": \"3 kbytes/minute\", \"burst\": 6144, \"monitor\": true },"
+		"  { \"proto\": 250, \"length\": 1500, \"rate\": \"10 mbytes/hour\" },"
+		"  { \"saddr\": [\"192.0.2.0/24\"], \"daddr\": [\"203.0.113.7\"] } ] } },"
+		" { \"name\": \"d\", \"id\": 8, \"prefixes\": [\"198.18.0.0/24\"],"
+		"  \"paths\": [{ \"name\": \"g\", \"type\": \"gre\", \"remote\": \"192.0.2.9\","
+		"  \"address\": \"10.0.0.1/30\", \"peer\": \"10.0.0.2\" }] }] }";
+	const struct filter_conf *fc;
+	const struct filter_rule *r;
+	struct gw_conf *c = NULL;
+	char *msg;
+
+	msg = check(text, &c);
+	assert_string_equal(msg, "");
+	free(msg);
+	assert_int_equal(c->site.filter.n_block, 2);
+	assert_int_equal(c->site.filter.block[0].len, 32);
+	assert_int_equal(c->site.filter.block[1].addr.family, AF_INET6);
+	assert_int_equal(c->site.filter.n_allow, 0);
+	assert_false(c->customers[1].filter.present);
+
+	fc = &c->customers[0].filter;
+	assert_true(fc->present);
+	assert_int_equal(fc->def, FILTER_DROP);
+	assert_int_equal(fc->sets.n_block, 0);
+	assert_int_equal(fc->sets.n_allow, 1);
+	assert_int_equal(fc->sets.allow[0].len, 128);
+	assert_int_equal(fc->n_rules, 5);
+
+	r = &fc->rules[0];
+	assert_int_equal(r->proto, IPPROTO_UDP);
+	assert_int_equal(r->n_dport, 2);
+	assert_int_equal(r->dport[0].lo, 19);
+	assert_int_equal(r->dport[0].hi, 19);
+	assert_int_equal(r->dport[1].lo, 1900);
+	assert_int_equal(r->dport[1].hi, 1901);
+	assert_int_equal(r->action, FILTER_DROP);
+	assert_false(r->has_rate);
+
+	/* Accepted within the rate, dropped beyond it, one bucket per source. */
+	r = &fc->rules[1];
+	assert_int_equal(r->proto, IPPROTO_TCP);
+	assert_int_equal(r->action, FILTER_ACCEPT);
+	assert_true(r->has_rate);
+	assert_int_equal(r->rate, 2000);
+	assert_int_equal(r->rate_unit, RATE_PACKETS);
+	assert_int_equal(r->rate_per_s, 1);
+	assert_int_equal(r->burst, 0);
+	assert_int_equal(r->per, RATE_PER_SOURCE);
+	assert_false(r->monitor);
+
+	r = &fc->rules[2];
+	assert_int_equal(r->proto, IPPROTO_TCP);
+	assert_int_equal(r->tcp_flags, 0x02);
+	assert_int_equal(r->tcp_flags_mask, 0x12);
+	assert_int_equal(r->len_lo, 40);
+	assert_int_equal(r->len_hi, 60);
+	assert_int_equal(r->rate, 3 * 1024);
+	assert_int_equal(r->rate_unit, RATE_BYTES);
+	assert_int_equal(r->rate_per_s, 60);
+	assert_int_equal(r->burst, 6144);
+	assert_int_equal(r->per, RATE_PER_RULE);
+	assert_true(r->monitor);
+
+	r = &fc->rules[3];
+	assert_int_equal(r->proto, 250);
+	assert_int_equal(r->len_lo, 1500);
+	assert_int_equal(r->len_hi, 1500);
+	assert_int_equal(r->rate, 10 * 1048576);
+	assert_int_equal(r->rate_per_s, 3600);
+
+	r = &fc->rules[4];
+	assert_int_equal(r->proto, 0);
+	assert_int_equal(r->n_saddr, 1);
+	assert_int_equal(r->saddr[0].len, 24);
+	assert_int_equal(r->daddr[0].len, 32);
+	assert_int_equal(r->len_hi, 0);
+	conf_free(c);
+}
+
+/* A filter's lists: the most, and one more. */
+static void test_filter_limits(void **state)
+{
+	static const struct {
+		const char *fmt;	/* a config, %s its filter's list */
+		const char *item;	/* a member, from the high and low byte of its index */
+		int most;
+		const char *error;
+	} t[] = {
+		{ "{" BASE_SITE ", \"customers\": [{ \"name\": \"c\", \"id\": 7,"
+		  " \"prefixes\": [\"203.0.113.0/24\"], \"paths\": [" BASE_PATH "],"
+		  " \"filter\": { \"rules\": [%s] } }] }",
+		  "{ \"action\": \"drop\" }", 256,
+		  "customers[0].filter.rules: list at most 256 rules, not 257\n" },
+		{ "{" BASE_SITE ", \"customers\": [{ \"name\": \"c\", \"id\": 7,"
+		  " \"prefixes\": [\"203.0.113.0/24\"], \"paths\": [" BASE_PATH "],"
+		  " \"filter\": { \"block\": [%s] } }] }",
+		  "\"10.%d.%d.0/24\"", 4096,
+		  "customers[0].filter.block: list at most 4096 prefixes, not 4097\n" },
+		{ "{ \"site\": { \"name\": \"t\", \"ingress\": [\"eth1\"],"
+		  " \"underlay\": { \"v4\": \"198.51.100.1\" }, \"filter\": { \"allow\": [%s] } },"
+		  " \"customers\": [" BASE_CUSTOMER(BASE_PATH) "] }",
+		  "\"2001:db8:%x:%x::/64\"", 65536,
+		  "site.filter.allow: list at most 65536 prefixes, not 65537\n" },
+	};
+	char *list, *text, *msg;
+	size_t i, len;
+	int n, j;
+	FILE *f;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		for (n = t[i].most; n <= t[i].most + 1; n++) {
+			f = open_memstream(&list, &len);
+			assert_non_null(f);
+			for (j = 0; j < n; j++) {
+				fputs(j ? ", " : "", f);
+				fprintf(f, t[i].item, j >> 8, j & 0xff);
+			}
+			fclose(f);
+			assert_true(asprintf(&text, t[i].fmt, list) > 0);
+			msg = check(text, NULL);
+			assert_string_equal(msg, n > t[i].most ? t[i].error : "");
+			free(msg);
+			free(text);
+			free(list);
+		}
+	}
+}
+
 /* The messages the config contract quotes, word for word. */
 static void test_contract_messages(void **state)
 {
@@ -443,9 +628,17 @@ static void test_contract_messages(void **state)
 	       "customers[0].prefixes[1]: no path of customer \"mailbox\" has an "
 	       "IPv6 peer\n");
 	expect("{" BASE_SITE ", \"customers\": [{ \"name\": \"c\", \"id\": 7,"
-	       " \"prefixes\": [\"203.0.113.0/24\"], \"filter\": {},"
+	       " \"prefixes\": [\"203.0.113.0/24\"], \"syn\": {},"
 	       " \"paths\": [" BASE_PATH "] }] }",
-	       "customers[0].filter: not supported by this build yet\n");
+	       "customers[0].syn: not supported by this build yet\n");
+	/* The filter of the contract's example, as it is written there. */
+	expect("{" BASE_SITE ", \"customers\": [{ \"name\": \"c\", \"id\": 7,"
+	       " \"prefixes\": [\"203.0.113.0/24\"], \"paths\": [" BASE_PATH "],"
+	       " \"filter\": { \"default\": \"accept\","
+	       "  \"rules\": [ { \"proto\": \"udp\", \"dport\": [19, 1900], \"action\": \"drop\" },"
+	       "  { \"proto\": \"tcp\", \"dport\": [25], \"rate\": \"2000/second\","
+	       "    \"per\": \"source\" } ] } }] }",
+	       "");
 	/* The IPsec path of the contract's example, as it is written there. */
 	expect("{" BASE_SITE ", \"customers\": [" BASE_CUSTOMER(BASE_PATH ","
 	       "{ \"name\": \"v\", \"type\": \"vlan\", \"parent\": \"eth2\","
@@ -795,7 +988,60 @@ static void same_path(const struct path_conf *a, const struct path_conf *b)
 	assert_int_equal(a->priority, b->priority);
 	assert_int_equal(a->weight, b->weight);
 	assert_int_equal(a->mtu, b->mtu);
+	assert_int_equal(a->mss, b->mss);
 	assert_memory_equal(&a->probe, &b->probe, sizeof(a->probe));
+}
+
+static void same_prefixes(const struct gw_prefix *a, size_t na,
+			  const struct gw_prefix *b, size_t nb)
+{
+	size_t i;
+
+	assert_int_equal(na, nb);
+	for (i = 0; i < na; i++)
+		assert_true(gw_prefix_eq(&a[i], &b[i]));
+}
+
+static void same_sets(const struct ip_sets_conf *a, const struct ip_sets_conf *b)
+{
+	same_prefixes(a->block, a->n_block, b->block, b->n_block);
+	same_prefixes(a->allow, a->n_allow, b->allow, b->n_allow);
+}
+
+static void same_rule(const struct filter_rule *a, const struct filter_rule *b)
+{
+	assert_int_equal(a->proto, b->proto);
+	same_prefixes(a->saddr, a->n_saddr, b->saddr, b->n_saddr);
+	same_prefixes(a->daddr, a->n_daddr, b->daddr, b->n_daddr);
+	/* Two 16-bit members: no padding. */
+	assert_int_equal(a->n_sport, b->n_sport);
+	assert_memory_equal(a->sport, b->sport, a->n_sport * sizeof(*a->sport));
+	assert_int_equal(a->n_dport, b->n_dport);
+	assert_memory_equal(a->dport, b->dport, a->n_dport * sizeof(*a->dport));
+	assert_int_equal(a->tcp_flags, b->tcp_flags);
+	assert_int_equal(a->tcp_flags_mask, b->tcp_flags_mask);
+	assert_int_equal(a->len_lo, b->len_lo);
+	assert_int_equal(a->len_hi, b->len_hi);
+	assert_int_equal(a->action, b->action);
+	assert_int_equal(a->has_rate, b->has_rate);
+	assert_int_equal(a->rate, b->rate);
+	assert_int_equal(a->rate_unit, b->rate_unit);
+	assert_int_equal(a->rate_per_s, b->rate_per_s);
+	assert_int_equal(a->burst, b->burst);
+	assert_int_equal(a->per, b->per);
+	assert_int_equal(a->monitor, b->monitor);
+}
+
+static void same_filter(const struct filter_conf *a, const struct filter_conf *b)
+{
+	size_t i;
+
+	assert_int_equal(a->present, b->present);
+	assert_int_equal(a->def, b->def);
+	assert_int_equal(a->n_rules, b->n_rules);
+	for (i = 0; i < a->n_rules; i++)
+		same_rule(&a->rules[i], &b->rules[i]);
+	same_sets(&a->sets, &b->sets);
 }
 
 /* What a printed config means is what the printed one meant. */
@@ -812,6 +1058,7 @@ static void same_conf(const struct gw_conf *a, const struct gw_conf *b)
 	assert_int_equal(a->site.table_base, b->site.table_base);
 	assert_string_equal(a->site.control_socket, b->site.control_socket);
 	assert_string_equal(a->site.vici_socket, b->site.vici_socket);
+	same_sets(&a->site.filter, &b->site.filter);
 	assert_int_equal(a->defaults.mtu, b->defaults.mtu);
 	assert_memory_equal(&a->defaults.probe, &b->defaults.probe,
 			    sizeof(a->defaults.probe));
@@ -823,12 +1070,11 @@ static void same_conf(const struct gw_conf *a, const struct gw_conf *b)
 		assert_int_equal(x->id, y->id);
 		assert_int_equal(x->table, y->table);
 		assert_string_equal(x->vrf, y->vrf);
-		assert_int_equal(x->n_prefixes, y->n_prefixes);
-		for (j = 0; j < x->n_prefixes; j++)
-			assert_true(gw_prefix_eq(&x->prefixes[j], &y->prefixes[j]));
+		same_prefixes(x->prefixes, x->n_prefixes, y->prefixes, y->n_prefixes);
 		assert_int_equal(x->n_paths, y->n_paths);
 		for (j = 0; j < x->n_paths; j++)
 			same_path(&x->paths[j], &y->paths[j]);
+		same_filter(&x->filter, &y->filter);
 	}
 }
 
@@ -921,6 +1167,9 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_overrides),
 		cmocka_unit_test(test_ipsec),
+		cmocka_unit_test(test_mss),
+		cmocka_unit_test(test_filter),
+		cmocka_unit_test(test_filter_limits),
 		cmocka_unit_test(test_contract_messages),
 		cmocka_unit_test(test_syntax_position),
 		cmocka_unit_test(test_nul_byte),
