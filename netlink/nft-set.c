@@ -126,31 +126,16 @@ int nft_set_add_meter(struct nft_batch *b, const char *name, int family,
 	return set_send(b, s, own);
 }
 
-static int set_named_msg(struct nft_batch *b, uint16_t type, uint16_t attr,
-			 const char *name, const struct nft_owner *own)
-{
-	struct nlmsghdr *nlh = nft_batch_msg(b, type, 0, own);
-
-	if (!nlh)
-		return -ENOMEM;
-	mnl_attr_put_strz(nlh, attr == NFTA_SET_NAME ? NFTA_SET_TABLE :
-			  NFTA_SET_ELEM_LIST_TABLE, NFT_TABLE);
-	mnl_attr_put_strz(nlh, attr, name);
-	return 0;
-}
-
 int nft_set_del(struct nft_batch *b, const char *name,
 		const struct nft_owner *own)
 {
-	return set_named_msg(b, NFT_MSG_DELSET, NFTA_SET_NAME, name, own);
-}
+	struct nlmsghdr *nlh = nft_batch_msg(b, NFT_MSG_DELSET, 0, own);
 
-/* DELSETELEM without elements: the kernel empties the set. */
-int nft_set_flush(struct nft_batch *b, const char *name,
-		  const struct nft_owner *own)
-{
-	return set_named_msg(b, NFT_MSG_DELSETELEM, NFTA_SET_ELEM_LIST_SET,
-			     name, own);
+	if (!nlh)
+		return -ENOMEM;
+	mnl_attr_put_strz(nlh, NFTA_SET_TABLE, NFT_TABLE);
+	mnl_attr_put_strz(nlh, NFTA_SET_NAME, name);
+	return 0;
 }
 
 /* ---- elements -------------------------------------------------------- */

@@ -228,8 +228,6 @@ int nft_set_add_meter(struct nft_batch *b, const char *name, int family,
 		      uint32_t timeout_s, const struct nft_owner *own);
 int nft_set_del(struct nft_batch *b, const char *name,
 		const struct nft_owner *own);
-int nft_set_flush(struct nft_batch *b, const char *name,
-		  const struct nft_owner *own);
 
 /*
  * Elements of one set, in as many messages as they need (a message's
