@@ -2,7 +2,7 @@
 PREFIX    ?= /usr/local
 SBINDIR   ?= $(PREFIX)/sbin
 MANDIR    ?= $(PREFIX)/share/man
-PKGS      := libmnl json-c libsystemd
+PKGS      := libmnl libnftnl json-c libsystemd
 CC        ?= cc
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
