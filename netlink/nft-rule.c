@@ -33,21 +33,6 @@
 /* A per-source meter forgets a source idle this long (at least). */
 #define METER_TIMEOUT_MIN_S	60
 
-/*
- * Replace with conf_path_mss() once conf/ defines it: the path's "mss",
- * else its MTU less the IPv4 (20 + 20) or IPv6 (40 + 20) and TCP headers.
- */
-static uint16_t path_mss(const struct path_conf *p, int family)
-{
-	uint32_t hdr = family == AF_INET ? 40 : 60;
-
-	if (p->type == PATH_VLAN)
-		return 0;
-	if (p->mss)
-		return p->mss;
-	return p->mtu > hdr ? (uint16_t)(p->mtu - hdr) : 0;
-}
-
 /* ---- names ----------------------------------------------------------- */
 
 static uint64_t fnv(uint64_t h, const void *p, size_t n)
@@ -1050,7 +1035,7 @@ static int mss_rule(struct nft_batch *b, const struct path_conf *p,
 {
 	char name[IFNAMSIZ] = { 0 };
 	uint8_t mask = TH_SYN_BIT | TH_RST_BIT, syn = TH_SYN_BIT;
-	uint16_t mss = htons(path_mss(p, family));
+	uint16_t mss = htons(conf_path_mss(p, family));
 	struct rb rb;
 	int ret;
 
