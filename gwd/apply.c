@@ -156,6 +156,7 @@ static void ipsec_sync(struct gwd *g)
 int gwd_reload(struct gwd *g, struct conf_diag *d, struct ks_plan *plan_out)
 {
 	struct gw_conf *c = NULL;
+	char why[160];
 	int ret;
 
 	g->last_reload.time = time(NULL);
@@ -168,6 +169,18 @@ int gwd_reload(struct gwd *g, struct conf_diag *d, struct ks_plan *plan_out)
 		snprintf(g->last_reload.message, sizeof(g->last_reload.message),
 			 "%s has errors, not reloading", g->conf_file);
 		return ret;
+	}
+	/* The kernel may still refuse the filters: then nothing changes. */
+	ret = gwd_filter_apply(g, c, why, sizeof(why));
+	if (ret < 0) {
+		log_err("%s: the kernel refused the filters, not reloading: %s",
+			g->conf_file, why);
+		conf_diag_add(d, "%s", why);
+		conf_free(c);
+		g->last_reload.ok = false;
+		snprintf(g->last_reload.message, sizeof(g->last_reload.message),
+			 "the kernel refused the filters: %s", why);
+		return -EINVAL;
 	}
 	conf_free(g->conf);
 	g->conf = c;

@@ -2,6 +2,7 @@
 /* The control socket's commands: gwctl's view of the daemon. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -10,6 +11,8 @@
 #include "gwd/desired.h"
 #include "gwd/gwd.h"
 #include "gwd/ipsec.h"
+#include "gwd/log.h"
+#include "netlink/nft.h"
 
 static json_object *time_json(time_t t)
 {
@@ -271,6 +274,250 @@ static int cmd_ipsec(void *ctx, int argc, const char *const *argv,
 	return ret;
 }
 
+/*
+ * block|allow add|del PREFIX [customer NAME] [timeout SECONDS] and
+ * block|allow list [customer NAME]: runtime entries, site-wide or one
+ * customer's; the ruleset is not touched.
+ */
+struct entry_args {
+	const struct customer_conf *cu;		/* NULL: site-wide */
+	uint32_t timeout_s;
+	struct gw_prefix p;
+};
+
+static int entry_args(struct gwd *g, int argc, const char *const *argv, int first,
+		      bool timeout_ok, struct entry_args *a, struct ctl_reply *r)
+{
+	char *end;
+	unsigned long v;
+
+	memset(a, 0, sizeof(*a));
+	for (int i = first; i < argc; i += 2) {
+		if (i + 1 == argc)
+			return ctl_reply_error(r, -EINVAL, "%s: a value is missing", argv[i]);
+		if (!strcmp(argv[i], "customer")) {
+			a->cu = conf_customer(g->conf, argv[i + 1]);
+			if (!a->cu)
+				return ctl_reply_error(r, -ENOENT, "no customer %s", argv[i + 1]);
+			if (!a->cu->filter.present)
+				return ctl_reply_error(r, -ENOENT, "customer %s has no filter",
+						       argv[i + 1]);
+		} else if (!strcmp(argv[i], "timeout") && timeout_ok) {
+			errno = 0;
+			v = strtoul(argv[i + 1], &end, 10);
+			if (errno || *end || !v || v > 365UL * 86400)
+				return ctl_reply_error(r, -EINVAL, "timeout %s: not 1 to %lu seconds",
+						       argv[i + 1], 365UL * 86400);
+			a->timeout_s = (uint32_t)v;
+		} else {
+			return ctl_reply_error(r, -EINVAL, "unknown argument %s", argv[i]);
+		}
+	}
+	return 0;
+}
+
+static int entry_change(struct gwd *g, bool block, bool add, int argc,
+			const char *const *argv, struct ctl_reply *r)
+{
+	struct entry_args a;
+	char buf[GW_PREFIXSTRLEN];
+	int ret;
+
+	ret = entry_args(g, argc, argv, 1, add, &a, r);
+	if (ret < 0)
+		return ret;
+	if (gw_prefix_parse(argv[0], &a.p) < 0) {
+		if (gw_addr_parse(argv[0], &a.p.addr) < 0)
+			return ctl_reply_error(r, -EINVAL, "%s is not a prefix or an address "
+					       "(host bits must be 0)", argv[0]);
+		a.p.len = (uint8_t)(gw_addr_len(a.p.addr.family) * 8);
+	}
+	ret = gwd_filter_element(g, a.cu ? a.cu->id : 0, block, add, &a.p, a.timeout_s);
+	gw_prefix_str(&a.p, buf, sizeof(buf));
+	if (ret == -EEXIST || ret == -ENOTEMPTY)
+		return ctl_reply_error(r, -EEXIST, "%s overlaps an entry of the %s list",
+				       buf, block ? "block" : "allow");
+	if (ret == -ENOENT && !add)
+		return ctl_reply_error(r, -ENOENT, "%s is not in the %s list", buf,
+				       block ? "block" : "allow");
+	if (ret < 0)
+		return ctl_reply_error(r, ret, "%s %s: %s", add ? "adding" : "deleting",
+				       buf, strerror(-ret));
+	log_info("%s%s: %s %s%s", a.cu ? "customer " : "site", a.cu ? a.cu->name : "",
+		 block ? "block" : "allow", add ? "add " : "del ", buf);
+	r->result = json_object_new_object();
+	add_str(r->result, "prefix", buf);
+	add_str(r->result, "scope", a.cu ? a.cu->name : "site");
+	if (a.timeout_s)
+		add_int(r->result, "timeout_s", a.timeout_s);
+	return 0;
+}
+
+static int on_entry(void *arg, const struct gw_prefix *p, uint32_t expires_s)
+{
+	json_object *o = json_object_new_object();
+	char buf[GW_PREFIXSTRLEN];
+
+	add_str(o, "prefix", gw_prefix_str(p, buf, sizeof(buf)));
+	if (expires_s)
+		add_int(o, "expires_s", expires_s);
+	return json_object_array_add(arg, o) < 0 ? -ENOMEM : 0;
+}
+
+static int entry_list(struct gwd *g, bool block, int argc, const char *const *argv,
+		      struct ctl_reply *r)
+{
+	struct entry_args a;
+	json_object *list;
+	int ret;
+
+	ret = entry_args(g, argc, argv, 0, false, &a, r);
+	if (ret < 0)
+		return ret;
+	list = json_object_new_array();
+	ret = gwd_filter_elements(g, a.cu ? a.cu->id : 0, block, on_entry, list);
+	if (ret < 0) {
+		json_object_put(list);
+		return ctl_reply_error(r, ret, "cannot list: %s", strerror(-ret));
+	}
+	r->result = list;
+	return 0;
+}
+
+static int cmd_block_add(void *ctx, int argc, const char *const *argv, struct ctl_reply *r)
+{
+	return entry_change(ctx, true, true, argc, argv, r);
+}
+
+static int cmd_block_del(void *ctx, int argc, const char *const *argv, struct ctl_reply *r)
+{
+	return entry_change(ctx, true, false, argc, argv, r);
+}
+
+static int cmd_block_list(void *ctx, int argc, const char *const *argv, struct ctl_reply *r)
+{
+	return entry_list(ctx, true, argc, argv, r);
+}
+
+static int cmd_allow_add(void *ctx, int argc, const char *const *argv, struct ctl_reply *r)
+{
+	return entry_change(ctx, false, true, argc, argv, r);
+}
+
+static int cmd_allow_del(void *ctx, int argc, const char *const *argv, struct ctl_reply *r)
+{
+	return entry_change(ctx, false, false, argc, argv, r);
+}
+
+static int cmd_allow_list(void *ctx, int argc, const char *const *argv, struct ctl_reply *r)
+{
+	return entry_list(ctx, false, argc, argv, r);
+}
+
+/* show filter CUSTOMER: the rules in order, each with its counter. */
+struct counters {
+	const char **names;
+	json_object **rules;
+	size_t n;
+};
+
+static int on_counter(void *arg, const char *name, uint64_t packets, uint64_t bytes)
+{
+	struct counters *c = arg;
+
+	for (size_t i = 0; i < c->n; i++) {
+		if (strcmp(c->names[i], name))
+			continue;
+		add_int(c->rules[i], "packets", (int64_t)packets);
+		add_int(c->rules[i], "bytes", (int64_t)bytes);
+	}
+	return 0;
+}
+
+/* A rule as one line, in the config's words: what gwctl shows. */
+static json_object *rule_json(const struct filter_rule *ru, size_t i)
+{
+	json_object *o = json_object_new_object();
+	char buf[256];
+	size_t off = 0;
+
+	off += snprintf(buf + off, sizeof(buf) - off, "%s", ru->monitor ? "monitor " : "");
+	if (ru->proto)
+		off += snprintf(buf + off, sizeof(buf) - off, "proto %u ", ru->proto);
+	if (ru->n_saddr)
+		off += snprintf(buf + off, sizeof(buf) - off, "saddr(%zu) ", ru->n_saddr);
+	if (ru->n_daddr)
+		off += snprintf(buf + off, sizeof(buf) - off, "daddr(%zu) ", ru->n_daddr);
+	for (size_t k = 0; k < ru->n_dport && off < sizeof(buf); k++) {
+		const struct port_range *d = &ru->dport[k];
+
+		if (d->lo == d->hi)
+			off += snprintf(buf + off, sizeof(buf) - off, "dport %u ", d->lo);
+		else
+			off += snprintf(buf + off, sizeof(buf) - off, "dport %u-%u ",
+					d->lo, d->hi);
+	}
+	if (ru->has_rate && off < sizeof(buf))
+		off += snprintf(buf + off, sizeof(buf) - off, "rate %llu%s/%us%s ",
+				(unsigned long long)ru->rate,
+				ru->rate_unit == RATE_BYTES ? " bytes" : "", ru->rate_per_s,
+				ru->per == RATE_PER_SOURCE ? " per source" : "");
+	if (off < sizeof(buf))
+		snprintf(buf + off, sizeof(buf) - off, "%s",
+			 ru->action == FILTER_DROP ? "drop" : "accept");
+	add_int(o, "index", (int64_t)i);
+	add_str(o, "rule", buf);
+	add_int(o, "packets", 0);
+	add_int(o, "bytes", 0);
+	return o;
+}
+
+static int cmd_filter(void *ctx, int argc, const char *const *argv,
+		      struct ctl_reply *r)
+{
+	struct gwd *g = ctx;
+	const struct customer_conf *cu = conf_customer(g->conf, argv[0]);
+	struct counters c = { 0 };
+	json_object *rules;
+	char (*names)[NFT_NAME_MAX] = NULL;
+	int ret = -ENOMEM;
+
+	if (!cu)
+		return ctl_reply_error(r, -ENOENT, "no customer %s", argv[0]);
+	if (!cu->filter.present)
+		return ctl_reply_error(r, -ENOENT, "customer %s has no filter", argv[0]);
+	c.n = cu->filter.n_rules;
+	names = calloc(c.n + 1, sizeof(*names));
+	c.names = calloc(c.n + 1, sizeof(*c.names));
+	c.rules = calloc(c.n + 1, sizeof(*c.rules));
+	rules = json_object_new_array();
+	if (!names || !c.names || !c.rules || !rules)
+		goto out;
+	for (size_t i = 0; i < c.n; i++) {
+		nft_rule_counter(cu->id, &cu->filter, i, names[i]);
+		c.names[i] = names[i];
+		c.rules[i] = rule_json(&cu->filter.rules[i], i);
+		json_object_array_add(rules, c.rules[i]);
+	}
+	ret = gwd_filter_counters(g, on_counter, &c);
+	if (ret < 0) {
+		ret = ctl_reply_error(r, ret, "cannot read the counters: %s", strerror(-ret));
+		goto out;
+	}
+	r->result = json_object_new_object();
+	add_str(r->result, "customer", cu->name);
+	add_str(r->result, "default", cu->filter.def == FILTER_DROP ? "drop" : "accept");
+	json_object_object_add(r->result, "rules", rules);
+	rules = NULL;
+	ret = 0;
+out:
+	json_object_put(rules);
+	free(names);
+	free(c.names);
+	free(c.rules);
+	return ret;
+}
+
 /* {"ops": [...], "create": N, ...} for plan and reload. */
 static json_object *plan_json(const struct ks_plan *p)
 {
@@ -408,6 +655,13 @@ static const struct ctl_command commands[] = {
 	{ "show", "customers", 0, 0, cmd_customers, "show customers" },
 	{ "show", "paths", 0, 0, cmd_paths, "show paths" },
 	{ "show", "ipsec", 0, 1, cmd_ipsec, "show ipsec [CUSTOMER]" },
+	{ "show", "filter", 1, 1, cmd_filter, "show filter CUSTOMER" },
+	{ "block", "add", 1, 5, cmd_block_add, "block add PREFIX [customer NAME] [timeout SECONDS]" },
+	{ "block", "del", 1, 3, cmd_block_del, "block del PREFIX [customer NAME]" },
+	{ "block", "list", 0, 2, cmd_block_list, "block list [customer NAME]" },
+	{ "allow", "add", 1, 5, cmd_allow_add, "allow add PREFIX [customer NAME] [timeout SECONDS]" },
+	{ "allow", "del", 1, 3, cmd_allow_del, "allow del PREFIX [customer NAME]" },
+	{ "allow", "list", 0, 2, cmd_allow_list, "allow list [customer NAME]" },
 	{ "plan", NULL, 1, 1, cmd_plan, "plan FILE" },
 	{ "reload", NULL, 0, 0, cmd_reload, "reload" },
 	{ "drain", NULL, 2, 3, cmd_drain, "drain CUSTOMER PATH [force]" },

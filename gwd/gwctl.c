@@ -5,6 +5,7 @@
  * it the result becomes a table.  The tables read only the keys they know and
  * show "-" for missing ones, so gwd may add keys without breaking gwctl.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
@@ -386,6 +387,63 @@ static void print_ipsec(json_object *res)
 	table_print(&t);
 }
 
+/* A block or allow entry added or deleted. */
+static void print_entry(json_object *res)
+{
+	char *p = field(res, "prefix"), *scope = field(res, "scope");
+
+	printf("%s (%s)\n", p, scope);
+	free(p);
+	free(scope);
+}
+
+static void print_entries(json_object *res)
+{
+	struct table t = { 0 };
+	size_t i, n;
+
+	if (!json_object_is_type(res, json_type_array)) {
+		print_json(res);
+		return;
+	}
+	n = json_object_array_length(res);
+	if (!n) {
+		puts("no entries");
+		return;
+	}
+	table_header(&t, "PREFIX", "EXPIRES_S", NULL);
+	for (i = 0; i < n; i++) {
+		json_object *e = json_object_array_get_idx(res, i);
+
+		table_field(&t, e, "prefix");
+		table_field(&t, e, "expires_s");
+	}
+	table_print(&t);
+}
+
+/* A customer's rules in order with their counters, then the default. */
+static void print_filter(json_object *res)
+{
+	json_object *rules = get(res, "rules");
+	struct table t = { 0 };
+	size_t i, n;
+
+	if (!json_object_is_type(rules, json_type_array)) {
+		print_json(res);
+		return;
+	}
+	table_header(&t, "#", "RULE", "PACKETS", "BYTES", NULL);
+	for (i = 0, n = json_object_array_length(rules); i < n; i++) {
+		json_object *e = json_object_array_get_idx(rules, i);
+
+		table_cell(&t, xasprintf("%zu", i));
+		table_field(&t, e, "rule");
+		table_field(&t, e, "packets");
+		table_field(&t, e, "bytes");
+	}
+	table_print(&t);
+}
+
 /* What a drain or undrain did, and where the customer's traffic goes now. */
 static void print_drain(json_object *res)
 {
@@ -489,6 +547,20 @@ static const struct command {
 	  false, print_paths, NULL },
 	{ "show", "ipsec", 0, 1, "[CUSTOMER]", "IPsec paths with their IKE and CHILD SAs, SPIs, rekey times, counters",
 	  false, print_ipsec, NULL },
+	{ "show", "filter", 1, 1, "CUSTOMER", "a customer's filter rules with their counters",
+	  false, print_filter, NULL },
+	{ "block", "add", 1, 1, "PREFIX", "drop a source (-c: a customer's only; -t: for a while)",
+	  false, print_entry, NULL },
+	{ "block", "del", 1, 1, "PREFIX", "take a source off the block list (-c: a customer's)",
+	  false, print_entry, NULL },
+	{ "block", "list", 0, 0, "", "the runtime block list (-c: a customer's)",
+	  false, print_entries, NULL },
+	{ "allow", "add", 1, 1, "PREFIX", "let a source past every filter (-c, -t as for block)",
+	  false, print_entry, NULL },
+	{ "allow", "del", 1, 1, "PREFIX", "take a source off the allow list (-c: a customer's)",
+	  false, print_entry, NULL },
+	{ "allow", "list", 0, 0, "", "the runtime allow list (-c: a customer's)",
+	  false, print_entries, NULL },
 	{ "plan", NULL, 1, 1, "FILE", "what a reload with FILE would change; applies nothing",
 	  true, print_plan, NULL },
 	{ "reload", NULL, 0, 0, "", "re-read gwd's config file and apply the difference",
@@ -522,6 +594,8 @@ static void usage(FILE *f)
 	      "  -j, --json           print gwd's JSON reply instead of a table\n"
 	      "  -s, --socket SOCKET  gwd's control socket (default " CTL_DEFAULT_SOCKET ")\n"
 	      "  -f, --force          drain: even a customer's last usable path\n"
+	      "  -c, --customer NAME  block, allow: one customer's list, not the site's\n"
+	      "  -t, --timeout TIME   block add, allow add: expire after TIME (30s, 10m, 2h, 1d)\n"
 	      "  -h, --help           print this help\n"
 	      "\nExit status: 0 success, 1 the command failed, 2 usage error.\n", f);
 }
@@ -557,6 +631,33 @@ static const struct command *find_command(int argc, char **argv, int *skip)
 	return NULL;
 }
 
+/* "90", "30s", "10m", "2h", "1d" into seconds, as text for the request. */
+static int parse_duration(const char *s, char *out, size_t len)
+{
+	static const struct { char unit; unsigned long secs; } units[] = {
+		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 },
+	};
+	unsigned long v, mult = 1;
+	char *end;
+	size_t i;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s)
+		return -EINVAL;
+	if (*end) {
+		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
+			if (end[0] == units[i].unit && !end[1])
+				mult = units[i].secs;
+		if (mult == 1 && strcmp(end, "s"))
+			return -EINVAL;
+	}
+	if (!v || v > 365UL * 86400 / mult)
+		return -EINVAL;
+	snprintf(out, len, "%lu", v * mult);
+	return 0;
+}
+
 /* gwd resolves paths in its own working directory.  A file gwctl cannot
  * resolve goes as it is, made absolute: gwd says what is wrong with it. */
 static char *absolute(const char *path)
@@ -578,6 +679,8 @@ int main(int argc, char *argv[])
 		{ "json", no_argument, NULL, 'j' },
 		{ "socket", required_argument, NULL, 's' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "customer", required_argument, NULL, 'c' },
+		{ "timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
@@ -587,11 +690,22 @@ int main(int argc, char *argv[])
 	const struct command *cmd;
 	struct ctl_response resp;
 	bool json = false, force = false;
-	char err[512], *line;
+	const char *customer = NULL;
+	char err[512], *line, timeout[16] = "";
 	int c, i, n, nargs, skip, ret;
 
-	while ((c = getopt_long(argc, argv, "js:fh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "js:fc:t:h", opts, NULL)) != -1) {
 		switch (c) {
+		case 'c':
+			customer = optarg;
+			break;
+		case 't':
+			if (parse_duration(optarg, timeout, sizeof(timeout)) < 0) {
+				fprintf(stderr, "gwctl: --timeout %s: a number of seconds, "
+					"or with s, m, h or d, up to 365d\n", optarg);
+				return 2;
+			}
+			break;
 		case 'f':
 			force = true;
 			break;
@@ -629,6 +743,15 @@ int main(int argc, char *argv[])
 		fprintf(stderr, "gwctl: --force is for drain only\n");
 		return 2;
 	}
+	if (customer && strcmp(cmd->name, "block") && strcmp(cmd->name, "allow")) {
+		fprintf(stderr, "gwctl: --customer is for block and allow only\n");
+		return 2;
+	}
+	if (timeout[0] && (!cmd->sub || strcmp(cmd->sub, "add") ||
+			   (strcmp(cmd->name, "block") && strcmp(cmd->name, "allow")))) {
+		fprintf(stderr, "gwctl: --timeout is for block add and allow add only\n");
+		return 2;
+	}
 
 	/* The request's args: the subcommand, then the command's own. */
 	n = 0;
@@ -643,6 +766,14 @@ int main(int argc, char *argv[])
 	}
 	if (force)
 		args[n++] = "force";
+	if (customer) {
+		args[n++] = "customer";
+		args[n++] = customer;
+	}
+	if (timeout[0]) {
+		args[n++] = "timeout";
+		args[n++] = timeout;
+	}
 	ret = ctl_call(sock, cmd->name, n, args, CTL_CALL_TIMEOUT_MS, &resp, err,
 		       sizeof(err));
 	for (i = 0; i < nargs; i++)

@@ -35,6 +35,7 @@ struct reload_result {
 
 struct probe;
 struct ipsec;
+struct filter;
 
 #define GWD_STATE_DIR	"/var/lib/gwd"
 
@@ -73,6 +74,7 @@ struct gwd {
 	size_t *rt_base;		/* per customer: index of its first path in rt */
 	struct customer_rt *crt;	/* one per customer, in config order */
 	struct ipsec *ipsec;		/* charon and the IPsec paths; NULL without any */
+	struct filter *filter;		/* table inet gwd; NULL until opened */
 	bool seeded;			/* path states taken from the kernel's routes */
 	sd_event_source *resync;	/* pending re-apply after kernel events */
 	uint64_t resync_delay_us;	/* grows while event-driven applies keep changing things */
@@ -179,6 +181,25 @@ void gwd_schedule_apply(struct gwd *g);
 
 /* Kernel events: schedule a re-apply when gwd's objects or a link it needs moved. */
 void gwd_kernel_event(void *g, const struct nlmsghdr *nlh);
+
+/*
+ * gwd's nftables table (filter.c): opened with the first config, applied
+ * with every valid config before it becomes the running one (a kernel
+ * refusal refuses the reload: why names the config's JSON path), checked
+ * twice a second and restored with the runtime entries when deleted.
+ */
+int gwd_filter_open(struct gwd *g);
+void gwd_filter_close(struct gwd *g);
+int gwd_filter_apply(struct gwd *g, const struct gw_conf *c, char *why, size_t len);
+/* A runtime block or allow entry; id 0: site-wide; timeout_s 0: none. */
+int gwd_filter_element(struct gwd *g, uint32_t id, bool block, bool add,
+		       const struct gw_prefix *p, uint32_t timeout_s);
+int gwd_filter_elements(struct gwd *g, uint32_t id, bool block,
+			int (*cb)(void *, const struct gw_prefix *, uint32_t),
+			void *arg);
+int gwd_filter_counters(struct gwd *g,
+			int (*cb)(void *, const char *, uint64_t, uint64_t),
+			void *arg);
 
 /* Control socket commands (commands.c). */
 int gwd_ctl_open(struct gwd *g);

@@ -139,6 +139,10 @@ static int setup(struct gwd *g)
 	ret = gwd_ipsec_sync(g);
 	if (ret < 0)
 		log_err("IPsec connections: %s", strerror(-ret));
+	/* Unusable nftables costs the filters, not the delivery. */
+	ret = gwd_filter_open(g);
+	if (ret < 0)
+		log_err("filter: nftables: %s", strerror(-ret));
 	return 0;
 }
 
@@ -146,6 +150,7 @@ static void teardown(struct gwd *g)
 {
 	ctl_close(g->ctl);
 	gwd_ipsec_free(g);
+	gwd_filter_close(g);
 	gwd_paths_free(g);
 	sd_event_source_unref(g->resync);
 	monitor_close(g->mon);

@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gwd's nftables table at run time (netlink/nft.h has its layout): applied
+ * with every config, checked twice a second and restored when someone
+ * deleted it, and the runtime block and allow entries, which gwd mirrors
+ * so that a restore brings them back with what is left of their timeouts.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gwd/gwd.h"
+#include "gwd/log.h"
+#include "netlink/nft.h"
+
+#define FILTER_CHECK_US	(500 * 1000ULL)	/* a deleted table is back within a second */
+
+/* A runtime entry, as gwctl block/allow made it. */
+struct rt_elem {
+	uint32_t id;			/* customer id; 0: site-wide */
+	bool block;
+	struct gw_prefix p;
+	uint64_t expires_us;		/* CLOCK_MONOTONIC; 0: never */
+};
+
+struct filter {
+	struct nft *nft;
+	sd_event_source *check;
+	struct rt_elem *elems;
+	size_t n, cap;
+};
+
+static uint64_t now_us(const struct gwd *g)
+{
+	uint64_t now;
+
+	sd_event_now(g->ev, CLOCK_MONOTONIC, &now);
+	return now;
+}
+
+static struct rt_elem *elem_find(struct filter *f, uint32_t id, bool block,
+				 const struct gw_prefix *p)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (f->elems[i].id == id && f->elems[i].block == block &&
+		    gw_prefix_eq(&f->elems[i].p, p))
+			return &f->elems[i];
+	return NULL;
+}
+
+static int elem_add(struct filter *f, const struct rt_elem *e)
+{
+	struct rt_elem *v = elem_find(f, e->id, e->block, &e->p);
+
+	if (v) {
+		*v = *e;
+		return 0;
+	}
+	if (f->n == f->cap) {
+		size_t cap = f->cap ? f->cap * 2 : 64;
+
+		v = realloc(f->elems, cap * sizeof(*v));
+		if (!v)
+			return -ENOMEM;
+		f->elems = v;
+		f->cap = cap;
+	}
+	f->elems[f->n++] = *e;
+	return 0;
+}
+
+static void elem_del(struct filter *f, struct rt_elem *e)
+{
+	*e = f->elems[--f->n];
+}
+
+/* Entries of customers gone from the config went with their filter. */
+static void elems_prune(struct gwd *g, struct filter *f, const struct gw_conf *c)
+{
+	uint64_t now = now_us(g);
+
+	for (size_t i = 0; i < f->n;) {
+		const struct rt_elem *e = &f->elems[i];
+		bool keep = !e->expires_us || e->expires_us > now;
+
+		if (keep && e->id) {
+			keep = false;
+			for (size_t k = 0; k < c->n_customers && !keep; k++)
+				keep = c->customers[k].id == e->id &&
+				       c->customers[k].filter.present;
+		}
+		if (keep)
+			i++;
+		else
+			elem_del(f, &f->elems[i]);
+	}
+}
+
+struct adopt {
+	struct gwd *g;
+	uint32_t id;
+	bool block;
+};
+
+static int on_adopt(void *arg, const struct gw_prefix *p, uint32_t expires_s)
+{
+	struct adopt *a = arg;
+	struct rt_elem e = { .id = a->id, .block = a->block, .p = *p };
+
+	if (expires_s)
+		e.expires_us = now_us(a->g) + expires_s * 1000000ULL;
+	return elem_add(a->g->filter, &e);
+}
+
+/* What an earlier run left in the runtime sets is ours to keep. */
+static void elems_adopt(struct gwd *g)
+{
+	const struct gw_conf *c = g->conf;
+	struct filter *f = g->filter;
+
+	for (size_t k = 0; k <= c->n_customers; k++) {
+		uint32_t id = k ? c->customers[k - 1].id : 0;
+
+		if (k && !c->customers[k - 1].filter.present)
+			continue;
+		for (int block = 0; block < 2; block++) {
+			struct adopt a = { .g = g, .id = id, .block = block };
+			int ret = nft_elements(f->nft, id, block, on_adopt, &a);
+
+			if (ret < 0)
+				log_warn("filter: cannot read the runtime %s entries%s: %s",
+					 block ? "block" : "allow", id ? " of a customer" : "",
+					 strerror(-ret));
+		}
+	}
+}
+
+/* Put the mirror back into a table that lost it (restored after a delete). */
+static void elems_restore(struct gwd *g)
+{
+	struct filter *f = g->filter;
+	uint64_t now = now_us(g);
+	size_t failed = 0;
+
+	for (size_t i = 0; i < f->n; i++) {
+		const struct rt_elem *e = &f->elems[i];
+		uint32_t left = 0;
+
+		if (e->expires_us && e->expires_us <= now)
+			continue;
+		if (e->expires_us)
+			left = (uint32_t)((e->expires_us - now + 999999) / 1000000);
+		if (nft_element(f->nft, e->id, e->block, true, &e->p, left) < 0)
+			failed++;
+	}
+	if (failed)
+		log_err("filter: %zu runtime entries could not be restored", failed);
+}
+
+int gwd_filter_apply(struct gwd *g, const struct gw_conf *c, char *why, size_t len)
+{
+	char owner[NFT_OWNER_MAX] = "";
+	int ret;
+
+	if (!g->filter)
+		return 0;
+	ret = nft_apply(g->filter->nft, c, owner, sizeof(owner));
+	if (ret < 0) {
+		snprintf(why, len, "%s%s%s", owner, owner[0] ? ": " : "",
+			 strerror(-ret));
+		return ret;
+	}
+	elems_prune(g, g->filter, c);
+	return 0;
+}
+
+/* Twice a second: is the table still there?  If not, all of it again. */
+static int on_check(sd_event_source *s, uint64_t usec, void *arg)
+{
+	struct gwd *g = arg;
+	char why[160];
+	int ret;
+
+	sd_event_source_set_time(s, usec + FILTER_CHECK_US);
+	ret = nft_table_exists(g->filter->nft);
+	if (ret != 0)
+		return 0;	/* there, or cannot tell: look again */
+	log_warn("filter: table inet gwd was deleted by someone; restoring it");
+	ret = gwd_filter_apply(g, g->conf, why, sizeof(why));
+	if (ret < 0) {
+		log_err("filter: cannot restore table inet gwd: %s", why);
+		return 0;
+	}
+	elems_restore(g);
+	log_info("filter: table inet gwd restored, %zu runtime entries", g->filter->n);
+	return 0;
+}
+
+int gwd_filter_open(struct gwd *g)
+{
+	struct filter *f;
+	char why[160];
+	int ret;
+
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return -ENOMEM;
+	g->filter = f;
+	ret = nft_open(&f->nft);
+	if (ret < 0)
+		goto fail;
+	ret = gwd_filter_apply(g, g->conf, why, sizeof(why));
+	if (ret < 0) {
+		/* The daemon delivers all the same; the check tries again. */
+		log_err("filter: cannot apply table inet gwd: %s", why);
+	} else {
+		elems_adopt(g);
+	}
+	ret = sd_event_add_time_relative(g->ev, &f->check, CLOCK_MONOTONIC,
+					 FILTER_CHECK_US, 1000, on_check, g);
+	if (ret < 0)
+		goto fail;
+	sd_event_source_set_enabled(f->check, SD_EVENT_ON);
+	return 0;
+fail:
+	gwd_filter_close(g);
+	return ret;
+}
+
+void gwd_filter_close(struct gwd *g)
+{
+	struct filter *f = g->filter;
+
+	if (!f)
+		return;
+	sd_event_source_disable_unref(f->check);
+	nft_close(f->nft);
+	free(f->elems);
+	free(f);
+	g->filter = NULL;
+}
+
+int gwd_filter_element(struct gwd *g, uint32_t id, bool block, bool add,
+		       const struct gw_prefix *p, uint32_t timeout_s)
+{
+	struct filter *f = g->filter;
+	struct rt_elem e = { .id = id, .block = block, .p = *p };
+	struct rt_elem *have;
+	int ret;
+
+	if (!f)
+		return -ENOTCONN;
+	ret = nft_element(f->nft, id, block, add, p, timeout_s);
+	if (ret < 0)
+		return ret;
+	have = elem_find(f, id, block, p);
+	if (!add) {
+		if (have)
+			elem_del(f, have);
+		return 0;
+	}
+	if (timeout_s)
+		e.expires_us = now_us(g) + timeout_s * 1000000ULL;
+	return elem_add(f, &e);
+}
+
+int gwd_filter_elements(struct gwd *g, uint32_t id, bool block,
+			int (*cb)(void *, const struct gw_prefix *, uint32_t),
+			void *arg)
+{
+	if (!g->filter)
+		return -ENOTCONN;
+	return nft_elements(g->filter->nft, id, block, cb, arg);
+}
+
+int gwd_filter_counters(struct gwd *g,
+			int (*cb)(void *, const char *, uint64_t, uint64_t),
+			void *arg)
+{
+	if (!g->filter)
+		return -ENOTCONN;
+	return nft_counters(g->filter->nft, cb, arg);
+}
