@@ -602,14 +602,20 @@ static void m_addr(struct rb *rb, int family, bool daddr, uint32_t dreg)
 }
 
 /*
- * The "id . saddr" lookup in a source set: the id is an immediate in the
- * first 32-bit register, the address follows it.
+ * The lookup of the source address in a source set; in a customer's,
+ * "id . saddr": the id is an immediate in the first 32-bit register, the
+ * address follows it.
  */
 static void m_src_set(struct rb *rb, uint32_t id, int family, const char *set)
 {
 	uint32_t be = htonl(id);
 
 	m_nfproto(rb, family);
+	if (!id) {		/* the site's sets: the address alone */
+		m_addr(rb, family, false, NFT_REG_1);
+		x_lookup(rb, NFT_REG_1, set, 0, -1);
+		return;
+	}
 	x_imm(rb, NFT_REG32_00, &be, sizeof(be));
 	m_addr(rb, family, false, NFT_REG32_01);
 	x_lookup(rb, NFT_REG32_00, set, 0, -1);
@@ -686,11 +692,11 @@ static int src_rules(struct nft_batch *b, const char *chain, uint32_t id,
 				continue;
 			if (nft_list_has(list, n, family))
 				ret = src_rule(b, chain, id, family,
-					       nft_src_set(blk, false, family),
+					       nft_src_set(id, blk, false, family),
 					       ctr, v, own);
 			if (!ret)
 				ret = src_rule(b, chain, id, family,
-					       nft_src_set(blk, true, family),
+					       nft_src_set(id, blk, true, family),
 					       ctr, v, own);
 		}
 	}
@@ -803,6 +809,24 @@ static size_t krange_merge(struct krange *r, size_t n, size_t klen)
 	return m;
 }
 
+/* [lo, hi] = a prefix: the bits where they differ are all the last ones. */
+static bool is_prefix(const uint8_t *lo, const uint8_t *hi, size_t klen)
+{
+	bool tail = false;
+
+	for (size_t i = 0; i < klen; i++)
+		for (int bit = 7; bit >= 0; bit--) {
+			bool l = lo[i] >> bit & 1, h = hi[i] >> bit & 1;
+
+			if (tail ? (l || !h) : l != h) {
+				if (tail || l || !h)
+					return false;
+				tail = true;
+			}
+		}
+	return true;
+}
+
 enum load { LOAD_SADDR, LOAD_DADDR, LOAD_SPORT, LOAD_DPORT };
 
 static void m_load(struct rb *rb, enum load what, int family)
@@ -835,10 +859,17 @@ static void m_ranges(struct rb *rb, struct krange *r, size_t n, size_t klen,
 		if (!memcmp(r[0].lo, zero, klen) && !memcmp(r[0].hi, ones, klen))
 			return;
 		m_load(rb, what, family);
-		if (!memcmp(r[0].lo, r[0].hi, klen))
+		if (is_prefix(r[0].lo, r[0].hi, klen)) {
+			uint8_t mask[16];
+
+			for (size_t i = 0; i < klen; i++)
+				mask[i] = (uint8_t)~(r[0].lo[i] ^ r[0].hi[i]);
+			if (memcmp(r[0].lo, r[0].hi, klen))
+				x_mask(rb, mask, (uint32_t)klen);
 			x_cmp(rb, NFT_CMP_EQ, r[0].lo, (uint32_t)klen);
-		else
+		} else {
 			x_range(rb, r[0].lo, r[0].hi, (uint32_t)klen);
+		}
 		return;
 	}
 	id = anon_set(rb, type, (uint32_t)klen, names[what], &own);
@@ -847,7 +878,7 @@ static void m_ranges(struct rb *rb, struct krange *r, size_t n, size_t klen,
 	nft_elems_start(&e, rb->b, NFT_MSG_NEWSETELEM, "__set%d", id, &own);
 	for (size_t i = 0; i < n && !rb->err; i++)
 		rb->err = nft_elems_add_range(&e, r[i].lo, r[i].hi, klen, NULL,
-					      r[i].item);
+					      0, r[i].item);
 	nft_elems_end(&e);
 	m_load(rb, what, family);
 	x_lookup(rb, NFT_REG_1, "__set%d", id, -1);

@@ -6,20 +6,24 @@
  *
  * Layout (names are fixed: a restart finds everything again):
  *
- *   sets, keyed "customer id . source prefix" (type mark . ipv4_addr,
- *   mark . ipv6_addr; flags interval): id 0 is the site, id N customer N.
- *     block4 block6 allow4 allow6        site.filter and customers[].filter
- *                                        block/allow; flushed and refilled
- *                                        from the config at every apply
- *     rt_block4 rt_block6 rt_allow4 rt_allow6
- *                                        flags interval,timeout: runtime
- *                                        only (nft_element()); an apply
- *                                        never flushes them, it removes only
- *                                        the elements of customers that no
- *                                        longer have a filter
- *   One shared set per family and role, not one per customer: the kernel
- *   looks sets up by name in a list, so N named sets cost O(N^2) to load
- *   (20,000 sets: 14 s here); these 8 sets do not grow with customers.
+ *   source sets (flags interval), the site's keyed by the source address
+ *   (type ipv4_addr / ipv6_addr), the customers' by "customer id . source
+ *   address" as one 8 or 20 byte number (nft(8) shows it as an integer):
+ *     block4 block6 allow4 allow6          site.filter block/allow
+ *     cust_block4 ... cust_allow6          customers[].filter block/allow
+ *                                          both changed element by element
+ *                                          to match the config at every apply
+ *     rt_block4 ... rt_allow6              flags interval,timeout: runtime
+ *     cust_rt_block4 ... cust_rt_allow6    only (nft_element()); an apply
+ *                                          keeps their elements, except
+ *                                          those of customers that no longer
+ *                                          have a filter
+ *   Shared sets, not one per customer: the kernel looks sets up by name in
+ *   a list, so N named sets cost O(N^2) to load (20,000 sets: 14 s here).
+ *   The customer key is not a concatenation, which would go to the kernel's
+ *   pipapo backend (100,000 elements: 19 s to load, any deletion ~50 ms),
+ *   but one number, so an rbtree holds it (0.5 s); a customer's chain
+ *   loads its id into the register before the source address.
  *
  *   dispatch4 dispatch6   type ipv4_addr : verdict, flags interval: every
  *                         customer prefix (of a customer with a filter) ->
@@ -215,14 +219,16 @@ int nft_genid(struct nft *n, uint32_t *genid);
 enum nft_set_id {	/* the fixed sets, in this order */
 	SET_BLOCK4, SET_BLOCK6, SET_ALLOW4, SET_ALLOW6,
 	SET_RT_BLOCK4, SET_RT_BLOCK6, SET_RT_ALLOW4, SET_RT_ALLOW6,
+	SET_C_BLOCK4, SET_C_BLOCK6, SET_C_ALLOW4, SET_C_ALLOW6,
+	SET_C_RT_BLOCK4, SET_C_RT_BLOCK6, SET_C_RT_ALLOW4, SET_C_RT_ALLOW6,
 	SET_DISPATCH4, SET_DISPATCH6,
 	SET_FIXED,
 };
 
 extern const char *const nft_set_names[SET_FIXED];
 
-/* The fixed set of role (block/allow), runtime or not, for family. */
-enum nft_set_id nft_src_set(bool block, bool runtime, int family);
+/* The source set of id (0: the site's), block or allow, runtime or not. */
+enum nft_set_id nft_src_set(uint32_t id, bool block, bool runtime, int family);
 int nft_set_add_fixed(struct nft_batch *b, enum nft_set_id s);
 int nft_set_add_meter(struct nft_batch *b, const char *name, int family,
 		      uint32_t timeout_s, const struct nft_owner *own);
@@ -246,28 +252,35 @@ struct nft_elems {
 void nft_elems_start(struct nft_elems *e, struct nft_batch *b, uint16_t type,
 		     const char *set, uint32_t set_id,
 		     const struct nft_owner *own);
-/* key_end: NULL unless the set is a concatenation (inclusive end). */
-int nft_elems_add(struct nft_elems *e, const void *key, const void *key_end,
-		  size_t klen, uint32_t flags, uint64_t timeout_ms,
-		  const char *goto_chain, uint32_t item);
+int nft_elems_add(struct nft_elems *e, const void *key, size_t klen,
+		  uint32_t flags, uint64_t timeout_ms, const char *goto_chain,
+		  uint32_t item);
 void nft_elems_end(struct nft_elems *e);
 
 /* [lo, hi] of a prefix, in network order, 4 or 16 bytes each. */
 void nft_prefix_range(const struct gw_prefix *p, uint8_t lo[16],
 		      uint8_t hi[16]);
-/* One concatenated element "id . prefix" (to one of the source sets). */
+/*
+ * [lo, hi] of a prefix in the source sets of id: the address (id 0), or id
+ * then address; returns the key's length.
+ */
+size_t nft_src_key(uint32_t id, const struct gw_prefix *p, uint8_t lo[20],
+		   uint8_t hi[20]);
+/* key + 1 in place; false when it wraps to zero. */
+bool nft_key_next(uint8_t *key, size_t klen);
+/* A prefix into a source set of id. */
 int nft_elems_add_src(struct nft_elems *e, uint32_t id,
 		      const struct gw_prefix *p, uint64_t timeout_ms,
 		      uint32_t item);
-/* An interval of a one-field interval set: start, and end unless it wraps. */
+/* An interval [lo, hi]: its start, and its end unless hi is the last key. */
 int nft_elems_add_range(struct nft_elems *e, const uint8_t *lo,
 			const uint8_t *hi, size_t klen, const char *goto_chain,
-			uint32_t item);
+			uint64_t timeout_ms, uint32_t item);
 
 /* One element as a dump reports it. */
 struct nft_elem {
-	uint8_t key[20], key_end[20];
-	uint32_t klen, klen_end;
+	uint8_t key[20];
+	uint32_t klen;
 	uint32_t flags;
 	uint64_t expires_ms;		/* 0: no expiry */
 	char chain[NFT_NAME_MAX];	/* goto/jump target of a verdict map */

@@ -147,6 +147,7 @@ static void bench_apply(struct nft *n, size_t cust, size_t blk)
 static double fill_runtime(struct nft *n, size_t m)
 {
 	const struct nft_owner own = { .kind = OWN_RUNTIME, .name = "rt_block4" };
+	/* The site's runtime block set, as nft_element() would fill it. */
 	struct nft_batch *b = nft_batch_new(n, 0);
 	struct nft_elems e;
 	double t0 = now_ms();

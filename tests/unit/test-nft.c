@@ -391,30 +391,48 @@ static void test_layout(void **state)
 	assert_int_equal(jcount(j, "chain", NULL), 4);
 
 	for (int s = 0; s < SET_DISPATCH4; s++) {
+		bool v6 = s & 1, cust = s >= SET_C_BLOCK4;
+
 		o = jfind(j, "set", nft_set_names[s]);
 		assert_non_null(o);
+		assert_string_equal(jstr(o, "type"), cust ? "integer" :
+				    v6 ? "ipv6_addr" : "ipv4_addr");
 		txt = sh("nft list set inet gwd %s", nft_set_names[s]);
-		assert_contains(txt, s >= SET_RT_BLOCK4 ? "flags interval,timeout" :
-				"flags interval\n");
-		assert_contains(txt, s & 1 ? "type mark . ipv6_addr" :
-				"type mark . ipv4_addr");
+		assert_contains(txt, s % SET_C_BLOCK4 >= SET_RT_BLOCK4 ?
+				"flags interval,timeout" : "flags interval\n");
 		free(txt);
 	}
-	/* Config elements, keyed by customer id (0: the site). */
+	/* Config elements: the site's by address, the customers' by id . address. */
 	txt = sh("nft list set inet gwd block4");
-	assert_contains(txt, "0x00000011 . 198.51.100.0/24");
-	assert_contains(txt, "0x0000002a . 100.64.0.0/16");
-	assert_contains(txt, "0x0000002a . 100.65.0.0/16");
-	assert_contains(txt, "0x00000000 . 192.0.2.0/25");
+	assert_contains(txt, "192.0.2.0/25");
 	free(txt);
 	txt = sh("nft list set inet gwd allow4");
-	assert_contains(txt, "0x0000002a . 100.64.1.0/24");
-	assert_contains(txt, "0x00000000 . 192.0.2.10");
+	assert_contains(txt, "192.0.2.10");
 	free(txt);
 	txt = sh("nft list set inet gwd block6");
-	assert_contains(txt, "0x00000011 . 2001:db8:bad::/48");
-	assert_contains(txt, "0x00000000 . 2001:db8:dead::/48");
+	assert_contains(txt, "2001:db8:dead::/48");
 	free(txt);
+	txt = sh("nft list set inet gwd cust_block4");
+	/* 17 . 198.51.100.0/24, 42 . 100.64.0.0/16, 42 . 100.65.0.0/16 */
+	snprintf(other, sizeof(other), "%llu-%llu", 17ULL << 32 | 0xc6336400,
+		 17ULL << 32 | 0xc63364ff);
+	assert_contains(txt, other);
+	snprintf(other, sizeof(other), "%llu-%llu", 42ULL << 32 | 0x64400000,
+		 42ULL << 32 | 0x6440ffff);
+	assert_contains(txt, other);
+	snprintf(other, sizeof(other), "%llu-%llu", 42ULL << 32 | 0x64410000,
+		 42ULL << 32 | 0x6441ffff);
+	assert_contains(txt, other);
+	free(txt);
+	txt = sh("nft list set inet gwd cust_allow4");
+	snprintf(other, sizeof(other), "%llu-%llu", 42ULL << 32 | 0x64400100,
+		 42ULL << 32 | 0x644001ff);
+	assert_contains(txt, other);
+	free(txt);
+	o = jfind(j, "set", "cust_block6");
+	assert_non_null(o);
+	assert_true(json_object_object_get_ex(o, "elem", &o));
+	assert_int_equal(json_object_array_length(o), 1);	/* 17 . 2001:db8:bad::/48 */
 
 	/* Dispatch: the customers with a filter, nobody else. */
 	txt = sh("nft list map inet gwd dispatch4");
@@ -478,8 +496,8 @@ static void test_layout(void **state)
 	 */
 	assert_int_equal(jcount(j, "rule", "c17"), 6 + 1 + 4 + 2 + 1 + 2 + 1 + 1 + 1 + 1);
 	txt = sh("nft list chain inet gwd c17");
-	assert_contains(txt, "ip saddr @rt_allow4 counter name \"c17_allow\" accept");
-	assert_contains(txt, "ip6 saddr @block6 counter name \"c17_block\" drop");
+	assert_contains(txt, "0x11 [invalid type] . ip saddr @cust_rt_allow4 counter name \"c17_allow\" accept");
+	assert_contains(txt, "ip6 saddr @cust_block6 counter name \"c17_block\" drop");
 	assert_contains(txt, "udp dport { 19, 1900 } counter name");
 	assert_contains(txt, "tcp dport 25 update @c17_m_");
 	assert_contains(txt, "limit rate over 2000/second } counter name");
@@ -494,7 +512,7 @@ static void test_layout(void **state)
 	assert_lacks(txt, "c17_l_" "\" counter name \"c17_r_0");
 	free(txt);
 	txt = sh("nft list chain inet gwd c42");
-	assert_contains(txt, "ip saddr @allow4 counter name \"c42_allow\" accept");
+	assert_contains(txt, "ip saddr @cust_allow4 counter name \"c42_allow\" accept");
 	assert_lacks(txt, "ip6 saddr");		/* 42 has no IPv6 prefix */
 	assert_contains(txt, "counter name \"c42_default\" drop");
 	free(txt);
