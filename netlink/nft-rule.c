@@ -186,6 +186,27 @@ int nft_cust_init(struct nft_cust *k, const struct gw_conf *c, size_t i)
 	return 0;
 }
 
+/* Bump when the rules built from the same config change. */
+#define RULES_VERSION 1
+
+uint64_t nft_cust_hash(const struct nft_cust *k)
+{
+	const struct filter_conf *f = &k->cu->filter;
+	uint64_t h = fnv_u(0xcbf29ce484222325ULL, RULES_VERSION);
+
+	h = fnv_u(fnv_u(h, k->cu->id), k->fams);
+	h = fnv_u(fnv_u(h, f->def), f->n_rules);
+	for (int fam = 0; fam < 2; fam++) {
+		int family = fam ? AF_INET6 : AF_INET;
+
+		h = fnv_u(h, nft_list_has(f->sets.block, f->sets.n_block, family));
+		h = fnv_u(h, nft_list_has(f->sets.allow, f->sets.n_allow, family));
+	}
+	for (size_t i = 0; i < f->n_rules; i++)
+		h = fnv(h, k->hash[i], 16);
+	return h;
+}
+
 void nft_cust_free(struct nft_cust *k)
 {
 	free(k->hash);
@@ -1047,6 +1068,9 @@ int nft_rules_customer(struct nft_batch *b, const struct nft_cust *k)
 	const struct nft_owner own = { .kind = OWN_CUSTOMER, .a = k->index };
 	const struct nft_owner def = { .kind = OWN_DEFAULT, .a = k->index };
 	char chain[NFT_NAME_MAX], allow[NFT_NAME_MAX], block[NFT_NAME_MAX];
+	size_t rules0 = nft_batch_rules(b);
+	struct nft_fingerprint fp;
+	uint8_t udata[2 + sizeof(fp)];
 	struct rb rb;
 	int ret;
 
@@ -1073,6 +1097,12 @@ int nft_rules_customer(struct nft_batch *b, const struct nft_cust *k)
 	snprintf(allow, sizeof(allow), "c%u_default", cu->id);
 	x_objref(&rb, NFT_OBJECT_COUNTER, allow);
 	x_verdict(&rb, cu->filter.def);
+	fp = (struct nft_fingerprint){ .hash = nft_cust_hash(k),
+		.rules = (uint32_t)(nft_batch_rules(b) - rules0 + 1) };
+	udata[0] = NFT_UDATA_CHAIN;
+	udata[1] = sizeof(fp);
+	memcpy(udata + 2, &fp, sizeof(fp));
+	nftnl_rule_set_data(rb.r, NFTNL_RULE_USERDATA, udata, sizeof(udata));
 	return rb_send(&rb);
 }
 

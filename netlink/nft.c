@@ -149,6 +149,7 @@ struct nft_batch {
 	uint32_t *items;	/* per set element sent: the item it stands for */
 	size_t n_items, items_cap;
 	uint32_t set_id;
+	size_t rules;		/* NEWRULE messages */
 	int err;		/* a build failure, reported by commit */
 };
 
@@ -260,6 +261,7 @@ struct nlmsghdr *nft_batch_msg(struct nft_batch *b, uint16_t type,
 
 	if (!nlh)
 		return NULL;
+	b->rules += type == NFT_MSG_NEWRULE;
 	return nftnl_nlmsg_build_hdr((char *)nlh, type, NFPROTO_INET, flags,
 				     b->msgs[b->n - 1].seq);
 }
@@ -290,6 +292,11 @@ size_t nft_batch_msg_len(const struct nft_batch *b)
 size_t nft_batch_count(const struct nft_batch *b)
 {
 	return b->n;
+}
+
+size_t nft_batch_rules(const struct nft_batch *b)
+{
+	return b->rules;
 }
 
 uint32_t nft_batch_set_id(struct nft_batch *b)

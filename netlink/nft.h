@@ -195,6 +195,8 @@ void nft_batch_item(struct nft_batch *b, uint32_t item);
 /* Bytes filled in the current message so far. */
 size_t nft_batch_msg_len(const struct nft_batch *b);
 size_t nft_batch_count(const struct nft_batch *b);
+/* NEWRULE messages in the batch so far. */
+size_t nft_batch_rules(const struct nft_batch *b);
 /* A fresh id for an anonymous set of this batch. */
 uint32_t nft_batch_set_id(struct nft_batch *b);
 /* Send, read every answer; owner as for nft_apply(). */
@@ -303,6 +305,17 @@ struct nft_cust {
 };
 
 int nft_cust_init(struct nft_cust *k, const struct gw_conf *c, size_t i);
+/*
+ * A customer chain's last rule carries, in its userdata, a fingerprint of
+ * everything its rules come from and how many rules it has: an apply that
+ * finds both unchanged leaves the chain alone.
+ */
+#define NFT_UDATA_CHAIN	0xe7	/* a TLV type nft(8) does not use */
+struct nft_fingerprint {
+	uint64_t hash;
+	uint32_t rules;
+};
+uint64_t nft_cust_hash(const struct nft_cust *k);
 void nft_cust_free(struct nft_cust *k);
 /* -EINVAL and *rule for a rule gwd cannot express. */
 int nft_cust_check(const struct nft_cust *k, size_t *rule);
@@ -330,7 +343,7 @@ int nft_chain_flush(struct nft_batch *b, const char *name,
 int nft_chain_del(struct nft_batch *b, const char *name,
 		  const struct nft_owner *own);
 
-/* The rules of chain forward, of c<id>, of mss. */
+/* The rules of chain forward, of c<id> (fingerprinted), of mss. */
 int nft_rules_forward(struct nft_batch *b, const struct gw_conf *c);
 int nft_rules_customer(struct nft_batch *b, const struct nft_cust *k);
 int nft_rules_mss(struct nft_batch *b, const struct gw_conf *c);

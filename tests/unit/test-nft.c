@@ -582,7 +582,7 @@ static void test_reapply_keeps_counters(void **state)
 	struct fixture *f = *state;
 	struct handles a, b;
 	char old3[NFT_NAME_MAX], new3[NFT_NAME_MAX], ctr[NFT_NAME_MAX];
-	char *txt;
+	char *txt, *c17, *c42;
 
 	apply_ok(f);
 	handles(&a);
@@ -593,13 +593,33 @@ static void test_reapply_keeps_counters(void **state)
 	for (size_t i = 0; i < a.n; i++)
 		assert_int_equal(handle_of(&b, a.name[i]), a.handle[i]);
 
-	/* One rule changes, a prefix of 42 grows, 42 gets an IPv6 prefix. */
+	/* An unchanged chain is left alone: the same rule handles. */
+	c42 = sh("nft -a list chain inet gwd c42");
+	c17 = sh("nft -a list chain inet gwd c17");
+	apply_ok(f);
+	txt = sh("nft -a list chain inet gwd c17");
+	assert_string_equal(c17, txt);
+	free(txt);
+	/* ... unless someone added a rule to it. */
+	assert_int_equal(run("nft add rule inet gwd c17 counter"), 0);
+	apply_ok(f);
+	txt = sh("nft -a list chain inet gwd c17");
+	assert_lacks(txt, "counter packets");
+	assert_string_not_equal(c17, txt);
+	free(txt);
+	free(c17);
+
+	/* One rule of 17 changes, a prefix of 42 grows. */
 	rule_counter(f, 0, 3, old3);
 	f->r17[3].len_hi = 1400;
 	rule_counter(f, 0, 3, new3);
 	assert_string_not_equal(old3, new3);
 	f->pfx42[0] = pfx("198.18.0.0/23");
 	apply_ok(f);
+	txt = sh("nft -a list chain inet gwd c42");
+	assert_string_equal(c42, txt);	/* its rules did not change */
+	free(txt);
+	free(c42);
 	handles(&b);
 	assert_int_equal(handle_of(&b, old3), 0);
 	assert_true(handle_of(&b, new3) > 0);
