@@ -702,6 +702,8 @@ static int apply_once(struct apply *a)
 	ret = build(a);
 	if (!ret)
 		ret = nft_batch_commit(a->b, a->owner, a->len);
+	if (!ret)
+		a->n->last_msgs = nft_batch_count(a->b);
 out:
 	nft_batch_free(a->b);
 	a->b = NULL;

@@ -136,13 +136,11 @@ static void rule_hashes(uint32_t id, const struct filter_conf *f, size_t n,
 void nft_rule_counter(uint32_t id, const struct filter_conf *f, size_t i,
 		      char out[NFT_NAME_MAX])
 {
-	uint64_t *h = calloc(i + 1, sizeof(*h));
+	uint64_t *h = i < f->n_rules ? calloc(i + 1, sizeof(*h)) : NULL;
 
-	if (!h || i >= f->n_rules) {
-		snprintf(out, NFT_NAME_MAX, "c%u_r_", id);
-		free(h);
+	out[0] = '\0';		/* no such rule, or no memory */
+	if (!h)
 		return;
-	}
 	rule_hashes(id, f, i + 1, h);
 	snprintf(out, NFT_NAME_MAX, "c%u_r_%016llx", id, (unsigned long long)h[i]);
 	free(h);
@@ -792,12 +790,10 @@ struct krange {
 	uint32_t item;			/* its index in the config's list */
 };
 
-static size_t krange_klen;		/* for krange_cmp() only */
-
-static int krange_cmp(const void *a, const void *b)
+static int krange_cmp(const void *a, const void *b, void *klen)
 {
 	return memcmp(((const struct krange *)a)->lo,
-		      ((const struct krange *)b)->lo, krange_klen);
+		      ((const struct krange *)b)->lo, *(size_t *)klen);
 }
 
 /*
@@ -808,8 +804,7 @@ static size_t krange_merge(struct krange *r, size_t n, size_t klen)
 {
 	size_t m = 0;
 
-	krange_klen = klen;
-	qsort(r, n, sizeof(*r), krange_cmp);
+	qsort_r(r, n, sizeof(*r), krange_cmp, &klen);
 	for (size_t i = 0; i < n; i++) {
 		uint8_t next[16];
 		bool carry = true;

@@ -506,13 +506,11 @@ static int rt_collect(void *arg, const struct nft_elem *el)
 	return 0;
 }
 
-static size_t elem_klen;		/* for elem_cmp() only */
-
 /* By key; at one key the end of an interval before the next's start. */
-static int elem_cmp(const void *a, const void *b)
+static int elem_cmp(const void *a, const void *b, void *klen)
 {
 	const struct nft_elem *x = a, *y = b;
-	int d = memcmp(x->key, y->key, elem_klen);
+	int d = memcmp(x->key, y->key, *(size_t *)klen);
 
 	if (d)
 		return d;
@@ -531,9 +529,8 @@ static int rt_intervals(struct rt_list *l, uint32_t id, int family,
 	uint32_t be = htonl(id);
 	int ret = 0;
 
-	elem_klen = l->klen;
 	if (l->n)
-		qsort(l->v, l->n, sizeof(*l->v), elem_cmp);
+		qsort_r(l->v, l->n, sizeof(*l->v), elem_cmp, &l->klen);
 	for (size_t i = 0; i < l->n && !ret; i++) {
 		const struct nft_elem *s = &l->v[i];
 		uint8_t hi[20];

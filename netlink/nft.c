@@ -86,47 +86,45 @@ void nft_owner_str(const struct nft_owner *o, long item, char *buf, size_t len)
 {
 	const char *name = o->name ? o->name : "";
 	char idx[24] = "";
-	int n = 0;
 
 	if (item >= 0)
 		snprintf(idx, sizeof(idx), "[%ld]", item);
 	switch (o->kind) {
 	case OWN_TABLE:
-		n = snprintf(buf, len, "table inet " NFT_TABLE);
+		snprintf(buf, len, "table inet " NFT_TABLE);
 		break;
 	case OWN_SITE:
-		n = snprintf(buf, len, "site.filter");
+		snprintf(buf, len, "site.filter");
 		break;
 	case OWN_SITE_LIST:
-		n = snprintf(buf, len, "site.filter.%s%s", name, idx);
+		snprintf(buf, len, "site.filter.%s%s", name, idx);
 		break;
 	case OWN_CUSTOMER:
-		n = snprintf(buf, len, "customers[%u].filter", o->a);
+		snprintf(buf, len, "customers[%u].filter", o->a);
 		break;
 	case OWN_CUST_LIST:
-		n = snprintf(buf, len, "customers[%u].filter.%s%s", o->a, name, idx);
+		snprintf(buf, len, "customers[%u].filter.%s%s", o->a, name, idx);
 		break;
 	case OWN_RULE:
-		n = snprintf(buf, len, "customers[%u].filter.rules[%u]%s%s%s",
+		snprintf(buf, len, "customers[%u].filter.rules[%u]%s%s%s",
 			     o->a, o->b, *name ? "." : "", name, idx);
 		break;
 	case OWN_DEFAULT:
-		n = snprintf(buf, len, "customers[%u].filter.default", o->a);
+		snprintf(buf, len, "customers[%u].filter.default", o->a);
 		break;
 	case OWN_PREFIX:
-		n = snprintf(buf, len, "customers[%u].prefixes%s", o->a, idx);
+		snprintf(buf, len, "customers[%u].prefixes%s", o->a, idx);
 		break;
 	case OWN_MSS:
-		n = snprintf(buf, len, "customers[%u].paths[%u] (mss)", o->a, o->b);
+		snprintf(buf, len, "customers[%u].paths[%u] (mss)", o->a, o->b);
 		break;
 	case OWN_STALE:
-		n = snprintf(buf, len, "table inet " NFT_TABLE ": %s", name);
+		snprintf(buf, len, "table inet " NFT_TABLE ": %s", name);
 		break;
 	case OWN_RUNTIME:
-		n = snprintf(buf, len, "%s%s", name, idx);
+		snprintf(buf, len, "%s%s", name, idx);
 		break;
 	}
-	(void)n;
 }
 
 /* ---- batches --------------------------------------------------------- */

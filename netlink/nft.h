@@ -154,6 +154,7 @@ struct nft {
 	uint32_t *ids;
 	size_t n_ids;
 	bool applied;
+	size_t last_msgs;	/* messages the last successful apply sent */
 };
 
 /* What a message builds: formatted as a JSON path only on an error. */

@@ -109,6 +109,7 @@ static void bench_apply(struct nft *n, size_t cust, size_t blk)
 {
 	char cmd[512], dir[] = "/tmp/gwd-nft-bench.XXXXXX";
 	double t_apply, t_nft, t_again, t_one;
+	size_t m_apply, m_again, m_one;
 	struct load l;
 
 	if (!mkdtemp(dir))
@@ -116,6 +117,7 @@ static void bench_apply(struct nft *n, size_t cust, size_t blk)
 	load_init(&l, cust, blk);
 	sh_ms("nft flush ruleset");
 	t_apply = apply_ms(n, &l.c);
+	m_apply = n->last_msgs;
 	/* nft cannot read back an immediate in a lookup key, nor its own
 	 * "type 0" (an integer key of 8 or 20 bytes): the customers' source
 	 * sets become "mark . address" (empty here: no element differs). */
@@ -135,15 +137,20 @@ static void bench_apply(struct nft *n, size_t cust, size_t blk)
 	sh_ms("nft flush ruleset");
 	apply_ms(n, &l.c);
 	t_again = apply_ms(n, &l.c);
+	m_again = n->last_msgs;
 	l.rules[cust / 2].dport[0] = (struct port_range){ 17, 17 };
 	t_one = apply_ms(n, &l.c);
+	m_one = n->last_msgs;
 
 	printf("nft apply: %zu customers + %zu block prefixes\n", cust, blk);
-	printf("  nft_apply, empty ruleset   %9.1f ms\n", t_apply);
-	printf("  nft -f, same ruleset       %9.1f ms\n", t_nft);
-	printf("  ratio nft_apply / nft -f   %9.2f\n", t_apply / t_nft);
-	printf("  nft_apply, unchanged       %9.1f ms\n", t_again);
-	printf("  nft_apply, one rule changed %8.1f ms\n", t_one);
+	printf("  nft_apply, empty ruleset    %9.1f ms  (%zu messages)\n", t_apply,
+	       m_apply);
+	printf("  nft -f, same ruleset        %9.1f ms\n", t_nft);
+	printf("  ratio nft_apply / nft -f    %9.2f\n", t_apply / t_nft);
+	printf("  nft_apply, unchanged        %9.1f ms  (%zu messages)\n", t_again,
+	       m_again);
+	printf("  nft_apply, one rule changed %9.1f ms  (%zu messages)\n", t_one,
+	       m_one);
 	free(l.cu);
 	free(l.pfx);
 	free(l.rules);
