@@ -32,34 +32,46 @@
 /* A kernel that does not answer a request within this long: -ETIMEDOUT. */
 #define NFT_TIMEOUT_S	10
 
+/* A bound NETLINK_NETFILTER socket with a receive buffer of rcvbuf. */
+static struct mnl_socket *nft_socket(int flags, int rcvbuf, int *err)
+{
+	struct mnl_socket *sock = mnl_socket_open2(NETLINK_NETFILTER,
+						   SOCK_CLOEXEC | flags);
+
+	if (!sock) {
+		*err = -errno;
+		return NULL;
+	}
+	/* SO_RCVBUFFORCE works as root; SO_RCVBUF is the fallback. */
+	if (setsockopt(mnl_socket_get_fd(sock), SOL_SOCKET, SO_RCVBUFFORCE,
+		       &rcvbuf, sizeof(rcvbuf)) < 0)
+		setsockopt(mnl_socket_get_fd(sock), SOL_SOCKET, SO_RCVBUF,
+			   &rcvbuf, sizeof(rcvbuf));
+	if (mnl_socket_bind(sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+		*err = -errno;
+		mnl_socket_close(sock);
+		return NULL;
+	}
+	return sock;
+}
+
 int nft_open(struct nft **out)
 {
 	struct timeval tv = { .tv_sec = NFT_TIMEOUT_S };
-	int one = 1, rcvbuf = NFT_RCVBUF, ret;
+	int one = 1, ret = -ENOMEM;
 	struct nft *n;
 
 	n = calloc(1, sizeof(*n));
 	if (!n)
 		return -ENOMEM;
 	n->rx = malloc(NFT_RXBUF);
-	n->sock = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
-	if (!n->rx || !n->sock) {
-		ret = n->rx ? -errno : -ENOMEM;
+	if (!n->rx || !(n->sock = nft_socket(0, NFT_RCVBUF, &ret)))
 		goto err;
-	}
 	/* Short ACKs, and extack: the offset of the attribute that failed. */
 	mnl_socket_setsockopt(n->sock, NETLINK_CAP_ACK, &one, sizeof(one));
 	mnl_socket_setsockopt(n->sock, NETLINK_EXT_ACK, &one, sizeof(one));
-	if (setsockopt(mnl_socket_get_fd(n->sock), SOL_SOCKET, SO_RCVBUFFORCE,
-		       &rcvbuf, sizeof(rcvbuf)) < 0)
-		setsockopt(mnl_socket_get_fd(n->sock), SOL_SOCKET, SO_RCVBUF,
-			   &rcvbuf, sizeof(rcvbuf));
 	setsockopt(mnl_socket_get_fd(n->sock), SOL_SOCKET, SO_RCVTIMEO, &tv,
 		   sizeof(tv));
-	if (mnl_socket_bind(n->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
-		ret = -errno;
-		goto err;
-	}
 	n->portid = mnl_socket_get_portid(n->sock);
 	n->seq = (uint32_t)time(NULL);
 	*out = n;
@@ -581,22 +593,12 @@ struct nft_monitor {
 int nft_monitor_open(struct nft_monitor **out)
 {
 	unsigned int group = NFNLGRP_NFTABLES;
-	int rcvbuf = NFT_MON_RCVBUF, ret;
 	struct nft_monitor *m = calloc(1, sizeof(*m));
+	int ret = -ENOMEM;
 
-	if (!m)
-		return -ENOMEM;
-	m->sock = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	if (!m->sock) {
-		ret = -errno;
+	if (!m || !(m->sock = nft_socket(SOCK_NONBLOCK, NFT_MON_RCVBUF, &ret)))
 		goto err;
-	}
-	if (setsockopt(mnl_socket_get_fd(m->sock), SOL_SOCKET, SO_RCVBUFFORCE,
-		       &rcvbuf, sizeof(rcvbuf)) < 0)
-		setsockopt(mnl_socket_get_fd(m->sock), SOL_SOCKET, SO_RCVBUF,
-			   &rcvbuf, sizeof(rcvbuf));
-	if (mnl_socket_bind(m->sock, 0, MNL_SOCKET_AUTOPID) < 0 ||
-	    mnl_socket_setsockopt(m->sock, NETLINK_ADD_MEMBERSHIP, &group,
+	if (mnl_socket_setsockopt(m->sock, NETLINK_ADD_MEMBERSHIP, &group,
 				  sizeof(group)) < 0) {
 		ret = -errno;
 		goto err;

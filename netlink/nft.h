@@ -38,7 +38,10 @@
  *                   block -> counter c<id>_block, drop
  *                   the rules in order (a rule with addresses of both
  *                   families becomes one nft rule per family)
- *                   counter c<id>_default, then the default verdict
+ *                   counter c<id>_default, then the default verdict; this
+ *                   last rule's userdata holds a fingerprint of the
+ *                   customer's filter and the chain's rule count, and an
+ *                   apply leaves a chain that matches both alone
  *   chain mss       hook forward priority -150: per GRE and IPsec path and
  *                   family, oifname + SYN: tcp option maxseg size > X -> set X
  *
@@ -60,7 +63,10 @@
  * nothing).  Each message carries its own sequence number and an owner, the
  * JSON path of what it builds ("customers[3].filter.rules[2]",
  * "site.filter.block[4]", "customers[0].paths[1] (mss)"); a kernel error is
- * mapped back to that owner.
+ * mapped back to that owner, down to the element of a list (extack).  An
+ * apply's batch carries the generation of the ruleset it was computed
+ * from; the kernel refuses it if the ruleset changed meanwhile, and the
+ * apply starts over (three times at most).
  *
  * Functions return 0 or negative errno and never log.
  */
@@ -117,7 +123,8 @@ int nft_counters(struct nft *n, nft_counter_cb cb, void *arg);
 
 /*
  * The counter of f->rules[i] of customer id: what nft_counters() reports
- * for it ("c17_r_0123456789abcdef").
+ * for it ("c17_r_0123456789abcdef"); "" if there is no such rule.  The
+ * other counters' names are fixed (see above).
  */
 void nft_rule_counter(uint32_t id, const struct filter_conf *f, size_t i,
 		      char out[NFT_NAME_MAX]);
