@@ -767,10 +767,14 @@ static void test_runtime_elements(void **state)
 	assert_int_equal(list(f, 17, true)->n, 0);
 	assert_int_equal(nft_element(f->n, 17, true, false, &b, 0), -ENOENT);
 
-	/* A timeout expires. */
+	/* A timeout expires, its interval's end with it. */
 	usleep(1300 * 1000);
 	l = list(f, 42, true);
 	assert_int_equal(l->n, 0);
+	assert_int_equal(nft_element(f->n, 42, true, true, &d, 0), 0);
+	assert_int_equal(nft_element(f->n, 42, true, true, &d, 0), 0);	/* again: no error */
+	assert_int_equal(list(f, 42, true)->n, 1);
+	assert_int_equal(nft_element(f->n, 42, true, false, &d, 0), 0);
 
 	/* An apply keeps runtime elements ... */
 	assert_int_equal(nft_element(f->n, 17, true, true, &b, 0), 0);
