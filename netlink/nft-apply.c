@@ -426,12 +426,11 @@ static int want_elems(struct etuples *want, const struct gw_conf *c,
 	}
 	if (!ret)
 		ret = want_lists(want, 0, &c->site.filter, &site);
-	for (int s = SET_RT_BLOCK4; s <= SET_C_RT_ALLOW6 && !ret; s++) {
-		bool keep = s < SET_C_BLOCK4;
+	for (int s = 0; s < SET_FIXED && !ret; s++) {
+		bool keep = s < SET_C_BLOCK4;	/* the site's: all of them */
 
-		if (s >= SET_RT_ALLOW6 + 1 && s < SET_C_RT_BLOCK4)
-			continue;	/* config sets */
-
+		if (!nft_set_is_runtime(s))
+			continue;
 		/* Sorted: an end belongs to the start before it (whose id it
 		 * may not carry: the end of a prefix up to the last address
 		 * is the next id's first key). */

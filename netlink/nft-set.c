@@ -105,7 +105,7 @@ int nft_set_add_fixed(struct nft_batch *b, enum nft_set_id id)
 	} else {
 		uint32_t flags = NFT_SET_INTERVAL;
 
-		if (id % SET_C_BLOCK4 >= SET_RT_BLOCK4)
+		if (nft_set_is_runtime(id))
 			flags |= NFT_SET_TIMEOUT;
 		if (id >= SET_C_BLOCK4)	/* id . address: a number to nft(8) */
 			s = set_new(nft_set_names[id], flags, NFT_TYPE_INTEGER,

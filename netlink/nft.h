@@ -237,6 +237,12 @@ enum nft_set_id {	/* the fixed sets, in this order */
 
 extern const char *const nft_set_names[SET_FIXED];
 
+/* rt_* and cust_rt_*: elements only nft_element() adds. */
+static inline bool nft_set_is_runtime(enum nft_set_id s)
+{
+	return s < SET_DISPATCH4 && s % SET_C_BLOCK4 >= SET_RT_BLOCK4;
+}
+
 /* The source set of id (0: the site's), block or allow, runtime or not. */
 enum nft_set_id nft_src_set(uint32_t id, bool block, bool runtime, int family);
 int nft_set_add_fixed(struct nft_batch *b, enum nft_set_id s);

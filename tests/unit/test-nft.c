@@ -398,7 +398,7 @@ static void test_layout(void **state)
 		assert_string_equal(jstr(o, "type"), cust ? "integer" :
 				    v6 ? "ipv6_addr" : "ipv4_addr");
 		txt = sh("nft list set inet gwd %s", nft_set_names[s]);
-		assert_contains(txt, s % SET_C_BLOCK4 >= SET_RT_BLOCK4 ?
+		assert_contains(txt, nft_set_is_runtime(s) ?
 				"flags interval,timeout" : "flags interval\n");
 		free(txt);
 	}
