@@ -121,13 +121,11 @@ static void rule_hashes(uint32_t id, const struct filter_conf *f, size_t n,
 void nft_rule_counter(uint32_t id, const struct filter_conf *f, size_t i,
 		      char out[NFT_NAME_MAX])
 {
-	uint64_t *h = calloc(i + 1, sizeof(*h));
+	uint64_t *h = i < f->n_rules ? calloc(i + 1, sizeof(*h)) : NULL;
 
-	if (!h || i >= f->n_rules) {
-		snprintf(out, NFT_NAME_MAX, "c%u_r_", id);
-		free(h);
+	out[0] = '\0';		/* no such rule, or no memory */
+	if (!h)
 		return;
-	}
 	rule_hashes(id, f, i + 1, h);
 	snprintf(out, NFT_NAME_MAX, "c%u_r_%016llx", id, (unsigned long long)h[i]);
 	free(h);
@@ -169,6 +167,27 @@ int nft_cust_init(struct nft_cust *k, const struct gw_conf *c, size_t i)
 			 (unsigned long long)h[j]);
 	free(h);
 	return 0;
+}
+
+/* Bump when the rules built from the same config change. */
+#define RULES_VERSION 1
+
+uint64_t nft_cust_hash(const struct nft_cust *k)
+{
+	const struct filter_conf *f = &k->cu->filter;
+	uint64_t h = fnv_u(0xcbf29ce484222325ULL, RULES_VERSION);
+
+	h = fnv_u(fnv_u(h, k->cu->id), k->fams);
+	h = fnv_u(fnv_u(h, f->def), f->n_rules);
+	for (int fam = 0; fam < 2; fam++) {
+		int family = fam ? AF_INET6 : AF_INET;
+
+		h = fnv_u(h, nft_list_has(f->sets.block, f->sets.n_block, family));
+		h = fnv_u(h, nft_list_has(f->sets.allow, f->sets.n_allow, family));
+	}
+	for (size_t i = 0; i < f->n_rules; i++)
+		h = fnv(h, k->hash[i], 16);
+	return h;
 }
 
 void nft_cust_free(struct nft_cust *k)
@@ -587,14 +606,20 @@ static void m_addr(struct rb *rb, int family, bool daddr, uint32_t dreg)
 }
 
 /*
- * The "id . saddr" lookup in a source set: the id is an immediate in the
- * first 32-bit register, the address follows it.
+ * The lookup of the source address in a source set; in a customer's,
+ * "id . saddr": the id is an immediate in the first 32-bit register, the
+ * address follows it.
  */
 static void m_src_set(struct rb *rb, uint32_t id, int family, const char *set)
 {
 	uint32_t be = htonl(id);
 
 	m_nfproto(rb, family);
+	if (!id) {		/* the site's sets: the address alone */
+		m_addr(rb, family, false, NFT_REG_1);
+		x_lookup(rb, NFT_REG_1, set, 0, -1);
+		return;
+	}
 	x_imm(rb, NFT_REG32_00, &be, sizeof(be));
 	m_addr(rb, family, false, NFT_REG32_01);
 	x_lookup(rb, NFT_REG32_00, set, 0, -1);
@@ -671,11 +696,11 @@ static int src_rules(struct nft_batch *b, const char *chain, uint32_t id,
 				continue;
 			if (nft_list_has(list, n, family))
 				ret = src_rule(b, chain, id, family,
-					       nft_src_set(blk, false, family),
+					       nft_src_set(id, blk, false, family),
 					       ctr, v, own);
 			if (!ret)
 				ret = src_rule(b, chain, id, family,
-					       nft_src_set(blk, true, family),
+					       nft_src_set(id, blk, true, family),
 					       ctr, v, own);
 		}
 	}
@@ -750,12 +775,10 @@ struct krange {
 	uint32_t item;			/* its index in the config's list */
 };
 
-static size_t krange_klen;		/* for krange_cmp() only */
-
-static int krange_cmp(const void *a, const void *b)
+static int krange_cmp(const void *a, const void *b, void *klen)
 {
 	return memcmp(((const struct krange *)a)->lo,
-		      ((const struct krange *)b)->lo, krange_klen);
+		      ((const struct krange *)b)->lo, *(size_t *)klen);
 }
 
 /*
@@ -766,8 +789,7 @@ static size_t krange_merge(struct krange *r, size_t n, size_t klen)
 {
 	size_t m = 0;
 
-	krange_klen = klen;
-	qsort(r, n, sizeof(*r), krange_cmp);
+	qsort_r(r, n, sizeof(*r), krange_cmp, &klen);
 	for (size_t i = 0; i < n; i++) {
 		uint8_t next[16];
 		bool carry = true;
@@ -786,6 +808,24 @@ static size_t krange_merge(struct krange *r, size_t n, size_t klen)
 		r[m++] = r[i];
 	}
 	return m;
+}
+
+/* [lo, hi] = a prefix: the bits where they differ are all the last ones. */
+static bool is_prefix(const uint8_t *lo, const uint8_t *hi, size_t klen)
+{
+	bool tail = false;
+
+	for (size_t i = 0; i < klen; i++)
+		for (int bit = 7; bit >= 0; bit--) {
+			bool l = lo[i] >> bit & 1, h = hi[i] >> bit & 1;
+
+			if (tail ? (l || !h) : l != h) {
+				if (tail || l || !h)
+					return false;
+				tail = true;
+			}
+		}
+	return true;
 }
 
 enum load { LOAD_SADDR, LOAD_DADDR, LOAD_SPORT, LOAD_DPORT };
@@ -820,10 +860,17 @@ static void m_ranges(struct rb *rb, struct krange *r, size_t n, size_t klen,
 		if (!memcmp(r[0].lo, zero, klen) && !memcmp(r[0].hi, ones, klen))
 			return;
 		m_load(rb, what, family);
-		if (!memcmp(r[0].lo, r[0].hi, klen))
+		if (is_prefix(r[0].lo, r[0].hi, klen)) {
+			uint8_t mask[16];
+
+			for (size_t i = 0; i < klen; i++)
+				mask[i] = (uint8_t)~(r[0].lo[i] ^ r[0].hi[i]);
+			if (memcmp(r[0].lo, r[0].hi, klen))
+				x_mask(rb, mask, (uint32_t)klen);
 			x_cmp(rb, NFT_CMP_EQ, r[0].lo, (uint32_t)klen);
-		else
+		} else {
 			x_range(rb, r[0].lo, r[0].hi, (uint32_t)klen);
+		}
 		return;
 	}
 	id = anon_set(rb, type, (uint32_t)klen, names[what], &own);
@@ -832,7 +879,7 @@ static void m_ranges(struct rb *rb, struct krange *r, size_t n, size_t klen,
 	nft_elems_start(&e, rb->b, NFT_MSG_NEWSETELEM, "__set%d", id, &own);
 	for (size_t i = 0; i < n && !rb->err; i++)
 		rb->err = nft_elems_add_range(&e, r[i].lo, r[i].hi, klen, NULL,
-					      r[i].item);
+					      0, r[i].item);
 	nft_elems_end(&e);
 	m_load(rb, what, family);
 	x_lookup(rb, NFT_REG_1, "__set%d", id, -1);
@@ -1001,6 +1048,9 @@ int nft_rules_customer(struct nft_batch *b, const struct nft_cust *k)
 	const struct nft_owner own = { .kind = OWN_CUSTOMER, .a = k->index };
 	const struct nft_owner def = { .kind = OWN_DEFAULT, .a = k->index };
 	char chain[NFT_NAME_MAX], allow[NFT_NAME_MAX], block[NFT_NAME_MAX];
+	size_t rules0 = nft_batch_rules(b);
+	struct nft_fingerprint fp;
+	uint8_t udata[2 + sizeof(fp)];
 	struct rb rb;
 	int ret;
 
@@ -1027,6 +1077,12 @@ int nft_rules_customer(struct nft_batch *b, const struct nft_cust *k)
 	snprintf(allow, sizeof(allow), "c%u_default", cu->id);
 	x_objref(&rb, NFT_OBJECT_COUNTER, allow);
 	x_verdict(&rb, cu->filter.def);
+	fp = (struct nft_fingerprint){ .hash = nft_cust_hash(k),
+		.rules = (uint32_t)(nft_batch_rules(b) - rules0 + 1) };
+	udata[0] = NFT_UDATA_CHAIN;
+	udata[1] = sizeof(fp);
+	memcpy(udata + 2, &fp, sizeof(fp));
+	nftnl_rule_set_data(rb.r, NFTNL_RULE_USERDATA, udata, sizeof(udata));
 	return rb_send(&rb);
 }
 

@@ -32,34 +32,46 @@
 /* A kernel that does not answer a request within this long: -ETIMEDOUT. */
 #define NFT_TIMEOUT_S	10
 
+/* A bound NETLINK_NETFILTER socket with a receive buffer of rcvbuf. */
+static struct mnl_socket *nft_socket(int flags, int rcvbuf, int *err)
+{
+	struct mnl_socket *sock = mnl_socket_open2(NETLINK_NETFILTER,
+						   SOCK_CLOEXEC | flags);
+
+	if (!sock) {
+		*err = -errno;
+		return NULL;
+	}
+	/* SO_RCVBUFFORCE works as root; SO_RCVBUF is the fallback. */
+	if (setsockopt(mnl_socket_get_fd(sock), SOL_SOCKET, SO_RCVBUFFORCE,
+		       &rcvbuf, sizeof(rcvbuf)) < 0)
+		setsockopt(mnl_socket_get_fd(sock), SOL_SOCKET, SO_RCVBUF,
+			   &rcvbuf, sizeof(rcvbuf));
+	if (mnl_socket_bind(sock, 0, MNL_SOCKET_AUTOPID) < 0) {
+		*err = -errno;
+		mnl_socket_close(sock);
+		return NULL;
+	}
+	return sock;
+}
+
 int nft_open(struct nft **out)
 {
 	struct timeval tv = { .tv_sec = NFT_TIMEOUT_S };
-	int one = 1, rcvbuf = NFT_RCVBUF, ret;
+	int one = 1, ret = -ENOMEM;
 	struct nft *n;
 
 	n = calloc(1, sizeof(*n));
 	if (!n)
 		return -ENOMEM;
 	n->rx = malloc(NFT_RXBUF);
-	n->sock = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
-	if (!n->rx || !n->sock) {
-		ret = n->rx ? -errno : -ENOMEM;
+	if (!n->rx || !(n->sock = nft_socket(0, NFT_RCVBUF, &ret)))
 		goto err;
-	}
 	/* Short ACKs, and extack: the offset of the attribute that failed. */
 	mnl_socket_setsockopt(n->sock, NETLINK_CAP_ACK, &one, sizeof(one));
 	mnl_socket_setsockopt(n->sock, NETLINK_EXT_ACK, &one, sizeof(one));
-	if (setsockopt(mnl_socket_get_fd(n->sock), SOL_SOCKET, SO_RCVBUFFORCE,
-		       &rcvbuf, sizeof(rcvbuf)) < 0)
-		setsockopt(mnl_socket_get_fd(n->sock), SOL_SOCKET, SO_RCVBUF,
-			   &rcvbuf, sizeof(rcvbuf));
 	setsockopt(mnl_socket_get_fd(n->sock), SOL_SOCKET, SO_RCVTIMEO, &tv,
 		   sizeof(tv));
-	if (mnl_socket_bind(n->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
-		ret = -errno;
-		goto err;
-	}
 	n->portid = mnl_socket_get_portid(n->sock);
 	n->seq = (uint32_t)time(NULL);
 	*out = n;
@@ -86,47 +98,45 @@ void nft_owner_str(const struct nft_owner *o, long item, char *buf, size_t len)
 {
 	const char *name = o->name ? o->name : "";
 	char idx[24] = "";
-	int n = 0;
 
 	if (item >= 0)
 		snprintf(idx, sizeof(idx), "[%ld]", item);
 	switch (o->kind) {
 	case OWN_TABLE:
-		n = snprintf(buf, len, "table inet " NFT_TABLE);
+		snprintf(buf, len, "table inet " NFT_TABLE);
 		break;
 	case OWN_SITE:
-		n = snprintf(buf, len, "site.filter");
+		snprintf(buf, len, "site.filter");
 		break;
 	case OWN_SITE_LIST:
-		n = snprintf(buf, len, "site.filter.%s%s", name, idx);
+		snprintf(buf, len, "site.filter.%s%s", name, idx);
 		break;
 	case OWN_CUSTOMER:
-		n = snprintf(buf, len, "customers[%u].filter", o->a);
+		snprintf(buf, len, "customers[%u].filter", o->a);
 		break;
 	case OWN_CUST_LIST:
-		n = snprintf(buf, len, "customers[%u].filter.%s%s", o->a, name, idx);
+		snprintf(buf, len, "customers[%u].filter.%s%s", o->a, name, idx);
 		break;
 	case OWN_RULE:
-		n = snprintf(buf, len, "customers[%u].filter.rules[%u]%s%s%s",
+		snprintf(buf, len, "customers[%u].filter.rules[%u]%s%s%s",
 			     o->a, o->b, *name ? "." : "", name, idx);
 		break;
 	case OWN_DEFAULT:
-		n = snprintf(buf, len, "customers[%u].filter.default", o->a);
+		snprintf(buf, len, "customers[%u].filter.default", o->a);
 		break;
 	case OWN_PREFIX:
-		n = snprintf(buf, len, "customers[%u].prefixes%s", o->a, idx);
+		snprintf(buf, len, "customers[%u].prefixes%s", o->a, idx);
 		break;
 	case OWN_MSS:
-		n = snprintf(buf, len, "customers[%u].paths[%u] (mss)", o->a, o->b);
+		snprintf(buf, len, "customers[%u].paths[%u] (mss)", o->a, o->b);
 		break;
 	case OWN_STALE:
-		n = snprintf(buf, len, "table inet " NFT_TABLE ": %s", name);
+		snprintf(buf, len, "table inet " NFT_TABLE ": %s", name);
 		break;
 	case OWN_RUNTIME:
-		n = snprintf(buf, len, "%s%s", name, idx);
+		snprintf(buf, len, "%s%s", name, idx);
 		break;
 	}
-	(void)n;
 }
 
 /* ---- batches --------------------------------------------------------- */
@@ -149,6 +159,7 @@ struct nft_batch {
 	uint32_t *items;	/* per set element sent: the item it stands for */
 	size_t n_items, items_cap;
 	uint32_t set_id;
+	size_t rules;		/* NEWRULE messages */
 	int err;		/* a build failure, reported by commit */
 };
 
@@ -260,6 +271,7 @@ struct nlmsghdr *nft_batch_msg(struct nft_batch *b, uint16_t type,
 
 	if (!nlh)
 		return NULL;
+	b->rules += type == NFT_MSG_NEWRULE;
 	return nftnl_nlmsg_build_hdr((char *)nlh, type, NFPROTO_INET, flags,
 				     b->msgs[b->n - 1].seq);
 }
@@ -290,6 +302,11 @@ size_t nft_batch_msg_len(const struct nft_batch *b)
 size_t nft_batch_count(const struct nft_batch *b)
 {
 	return b->n;
+}
+
+size_t nft_batch_rules(const struct nft_batch *b)
+{
+	return b->rules;
 }
 
 uint32_t nft_batch_set_id(struct nft_batch *b)
@@ -576,22 +593,12 @@ struct nft_monitor {
 int nft_monitor_open(struct nft_monitor **out)
 {
 	unsigned int group = NFNLGRP_NFTABLES;
-	int rcvbuf = NFT_MON_RCVBUF, ret;
 	struct nft_monitor *m = calloc(1, sizeof(*m));
+	int ret = -ENOMEM;
 
-	if (!m)
-		return -ENOMEM;
-	m->sock = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	if (!m->sock) {
-		ret = -errno;
+	if (!m || !(m->sock = nft_socket(SOCK_NONBLOCK, NFT_MON_RCVBUF, &ret)))
 		goto err;
-	}
-	if (setsockopt(mnl_socket_get_fd(m->sock), SOL_SOCKET, SO_RCVBUFFORCE,
-		       &rcvbuf, sizeof(rcvbuf)) < 0)
-		setsockopt(mnl_socket_get_fd(m->sock), SOL_SOCKET, SO_RCVBUF,
-			   &rcvbuf, sizeof(rcvbuf));
-	if (mnl_socket_bind(m->sock, 0, MNL_SOCKET_AUTOPID) < 0 ||
-	    mnl_socket_setsockopt(m->sock, NETLINK_ADD_MEMBERSHIP, &group,
+	if (mnl_socket_setsockopt(m->sock, NETLINK_ADD_MEMBERSHIP, &group,
 				  sizeof(group)) < 0) {
 		ret = -errno;
 		goto err;

@@ -6,20 +6,24 @@
  *
  * Layout (names are fixed: a restart finds everything again):
  *
- *   sets, keyed "customer id . source prefix" (type mark . ipv4_addr,
- *   mark . ipv6_addr; flags interval): id 0 is the site, id N customer N.
- *     block4 block6 allow4 allow6        site.filter and customers[].filter
- *                                        block/allow; flushed and refilled
- *                                        from the config at every apply
- *     rt_block4 rt_block6 rt_allow4 rt_allow6
- *                                        flags interval,timeout: runtime
- *                                        only (nft_element()); an apply
- *                                        never flushes them, it removes only
- *                                        the elements of customers that no
- *                                        longer have a filter
- *   One shared set per family and role, not one per customer: the kernel
- *   looks sets up by name in a list, so N named sets cost O(N^2) to load
- *   (20,000 sets: 14 s here); these 8 sets do not grow with customers.
+ *   source sets (flags interval), the site's keyed by the source address
+ *   (type ipv4_addr / ipv6_addr), the customers' by "customer id . source
+ *   address" as one 8 or 20 byte number (nft(8) shows it as an integer):
+ *     block4 block6 allow4 allow6          site.filter block/allow
+ *     cust_block4 ... cust_allow6          customers[].filter block/allow
+ *                                          both changed element by element
+ *                                          to match the config at every apply
+ *     rt_block4 ... rt_allow6              flags interval,timeout: runtime
+ *     cust_rt_block4 ... cust_rt_allow6    only (nft_element()); an apply
+ *                                          keeps their elements, except
+ *                                          those of customers that no longer
+ *                                          have a filter
+ *   Shared sets, not one per customer: the kernel looks sets up by name in
+ *   a list, so N named sets cost O(N^2) to load (20,000 sets: 14 s here).
+ *   The customer key is not a concatenation, which would go to the kernel's
+ *   pipapo backend (100,000 elements: 19 s to load, any deletion ~50 ms),
+ *   but one number, so an rbtree holds it (0.5 s); a customer's chain
+ *   loads its id into the register before the source address.
  *
  *   dispatch4 dispatch6   type ipv4_addr : verdict, flags interval: every
  *                         customer prefix (of a customer with a filter) ->
@@ -34,7 +38,10 @@
  *                   block -> counter c<id>_block, drop
  *                   the rules in order (a rule with addresses of both
  *                   families becomes one nft rule per family)
- *                   counter c<id>_default, then the default verdict
+ *                   counter c<id>_default, then the default verdict; this
+ *                   last rule's userdata holds a fingerprint of the
+ *                   customer's filter and the chain's rule count, and an
+ *                   apply leaves a chain that matches both alone
  *   chain mss       hook forward priority -150: per GRE and IPsec path and
  *                   family, oifname + SYN: tcp option maxseg size > X -> set X
  *
@@ -56,7 +63,10 @@
  * nothing).  Each message carries its own sequence number and an owner, the
  * JSON path of what it builds ("customers[3].filter.rules[2]",
  * "site.filter.block[4]", "customers[0].paths[1] (mss)"); a kernel error is
- * mapped back to that owner.
+ * mapped back to that owner, down to the element of a list (extack).  An
+ * apply's batch carries the generation of the ruleset it was computed
+ * from; the kernel refuses it if the ruleset changed meanwhile, and the
+ * apply starts over (three times at most).
  *
  * Functions return 0 or negative errno and never log.
  */
@@ -113,7 +123,8 @@ int nft_counters(struct nft *n, nft_counter_cb cb, void *arg);
 
 /*
  * The counter of f->rules[i] of customer id: what nft_counters() reports
- * for it ("c17_r_0123456789abcdef").
+ * for it ("c17_r_0123456789abcdef"); "" if there is no such rule.  The
+ * other counters' names are fixed (see above).
  */
 void nft_rule_counter(uint32_t id, const struct filter_conf *f, size_t i,
 		      char out[NFT_NAME_MAX]);
@@ -150,6 +161,7 @@ struct nft {
 	uint32_t *ids;
 	size_t n_ids;
 	bool applied;
+	size_t last_msgs;	/* messages the last successful apply sent */
 };
 
 /* What a message builds: formatted as a JSON path only on an error. */
@@ -191,6 +203,8 @@ void nft_batch_item(struct nft_batch *b, uint32_t item);
 /* Bytes filled in the current message so far. */
 size_t nft_batch_msg_len(const struct nft_batch *b);
 size_t nft_batch_count(const struct nft_batch *b);
+/* NEWRULE messages in the batch so far. */
+size_t nft_batch_rules(const struct nft_batch *b);
 /* A fresh id for an anonymous set of this batch. */
 uint32_t nft_batch_set_id(struct nft_batch *b);
 /* Send, read every answer; owner as for nft_apply(). */
@@ -215,14 +229,22 @@ int nft_genid(struct nft *n, uint32_t *genid);
 enum nft_set_id {	/* the fixed sets, in this order */
 	SET_BLOCK4, SET_BLOCK6, SET_ALLOW4, SET_ALLOW6,
 	SET_RT_BLOCK4, SET_RT_BLOCK6, SET_RT_ALLOW4, SET_RT_ALLOW6,
+	SET_C_BLOCK4, SET_C_BLOCK6, SET_C_ALLOW4, SET_C_ALLOW6,
+	SET_C_RT_BLOCK4, SET_C_RT_BLOCK6, SET_C_RT_ALLOW4, SET_C_RT_ALLOW6,
 	SET_DISPATCH4, SET_DISPATCH6,
 	SET_FIXED,
 };
 
 extern const char *const nft_set_names[SET_FIXED];
 
-/* The fixed set of role (block/allow), runtime or not, for family. */
-enum nft_set_id nft_src_set(bool block, bool runtime, int family);
+/* rt_* and cust_rt_*: elements only nft_element() adds. */
+static inline bool nft_set_is_runtime(enum nft_set_id s)
+{
+	return s < SET_DISPATCH4 && s % SET_C_BLOCK4 >= SET_RT_BLOCK4;
+}
+
+/* The source set of id (0: the site's), block or allow, runtime or not. */
+enum nft_set_id nft_src_set(uint32_t id, bool block, bool runtime, int family);
 int nft_set_add_fixed(struct nft_batch *b, enum nft_set_id s);
 int nft_set_add_meter(struct nft_batch *b, const char *name, int family,
 		      uint32_t timeout_s, const struct nft_owner *own);
@@ -246,28 +268,35 @@ struct nft_elems {
 void nft_elems_start(struct nft_elems *e, struct nft_batch *b, uint16_t type,
 		     const char *set, uint32_t set_id,
 		     const struct nft_owner *own);
-/* key_end: NULL unless the set is a concatenation (inclusive end). */
-int nft_elems_add(struct nft_elems *e, const void *key, const void *key_end,
-		  size_t klen, uint32_t flags, uint64_t timeout_ms,
-		  const char *goto_chain, uint32_t item);
+int nft_elems_add(struct nft_elems *e, const void *key, size_t klen,
+		  uint32_t flags, uint64_t timeout_ms, const char *goto_chain,
+		  uint32_t item);
 void nft_elems_end(struct nft_elems *e);
 
 /* [lo, hi] of a prefix, in network order, 4 or 16 bytes each. */
 void nft_prefix_range(const struct gw_prefix *p, uint8_t lo[16],
 		      uint8_t hi[16]);
-/* One concatenated element "id . prefix" (to one of the source sets). */
+/*
+ * [lo, hi] of a prefix in the source sets of id: the address (id 0), or id
+ * then address; returns the key's length.
+ */
+size_t nft_src_key(uint32_t id, const struct gw_prefix *p, uint8_t lo[20],
+		   uint8_t hi[20]);
+/* key + 1 in place; false when it wraps to zero. */
+bool nft_key_next(uint8_t *key, size_t klen);
+/* A prefix into a source set of id. */
 int nft_elems_add_src(struct nft_elems *e, uint32_t id,
 		      const struct gw_prefix *p, uint64_t timeout_ms,
 		      uint32_t item);
-/* An interval of a one-field interval set: start, and end unless it wraps. */
+/* An interval [lo, hi]: its start, and its end unless hi is the last key. */
 int nft_elems_add_range(struct nft_elems *e, const uint8_t *lo,
 			const uint8_t *hi, size_t klen, const char *goto_chain,
-			uint32_t item);
+			uint64_t timeout_ms, uint32_t item);
 
 /* One element as a dump reports it. */
 struct nft_elem {
-	uint8_t key[20], key_end[20];
-	uint32_t klen, klen_end;
+	uint8_t key[20];
+	uint32_t klen;
 	uint32_t flags;
 	uint64_t expires_ms;		/* 0: no expiry */
 	char chain[NFT_NAME_MAX];	/* goto/jump target of a verdict map */
@@ -290,6 +319,17 @@ struct nft_cust {
 };
 
 int nft_cust_init(struct nft_cust *k, const struct gw_conf *c, size_t i);
+/*
+ * A customer chain's last rule carries, in its userdata, a fingerprint of
+ * everything its rules come from and how many rules it has: an apply that
+ * finds both unchanged leaves the chain alone.
+ */
+#define NFT_UDATA_CHAIN	0xe7	/* a TLV type nft(8) does not use */
+struct nft_fingerprint {
+	uint64_t hash;
+	uint32_t rules;
+};
+uint64_t nft_cust_hash(const struct nft_cust *k);
 void nft_cust_free(struct nft_cust *k);
 /* -EINVAL and *rule for a rule gwd cannot express. */
 int nft_cust_check(const struct nft_cust *k, size_t *rule);
@@ -317,7 +357,7 @@ int nft_chain_flush(struct nft_batch *b, const char *name,
 int nft_chain_del(struct nft_batch *b, const char *name,
 		  const struct nft_owner *own);
 
-/* The rules of chain forward, of c<id>, of mss. */
+/* The rules of chain forward, of c<id> (fingerprinted), of mss. */
 int nft_rules_forward(struct nft_batch *b, const struct gw_conf *c);
 int nft_rules_customer(struct nft_batch *b, const struct nft_cust *k);
 int nft_rules_mss(struct nft_batch *b, const struct gw_conf *c);

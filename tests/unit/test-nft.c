@@ -391,30 +391,48 @@ static void test_layout(void **state)
 	assert_int_equal(jcount(j, "chain", NULL), 4);
 
 	for (int s = 0; s < SET_DISPATCH4; s++) {
+		bool v6 = s & 1, cust = s >= SET_C_BLOCK4;
+
 		o = jfind(j, "set", nft_set_names[s]);
 		assert_non_null(o);
+		assert_string_equal(jstr(o, "type"), cust ? "integer" :
+				    v6 ? "ipv6_addr" : "ipv4_addr");
 		txt = sh("nft list set inet gwd %s", nft_set_names[s]);
-		assert_contains(txt, s >= SET_RT_BLOCK4 ? "flags interval,timeout" :
-				"flags interval\n");
-		assert_contains(txt, s & 1 ? "type mark . ipv6_addr" :
-				"type mark . ipv4_addr");
+		assert_contains(txt, nft_set_is_runtime(s) ?
+				"flags interval,timeout" : "flags interval\n");
 		free(txt);
 	}
-	/* Config elements, keyed by customer id (0: the site). */
+	/* Config elements: the site's by address, the customers' by id . address. */
 	txt = sh("nft list set inet gwd block4");
-	assert_contains(txt, "0x00000011 . 198.51.100.0/24");
-	assert_contains(txt, "0x0000002a . 100.64.0.0/16");
-	assert_contains(txt, "0x0000002a . 100.65.0.0/16");
-	assert_contains(txt, "0x00000000 . 192.0.2.0/25");
+	assert_contains(txt, "192.0.2.0/25");
 	free(txt);
 	txt = sh("nft list set inet gwd allow4");
-	assert_contains(txt, "0x0000002a . 100.64.1.0/24");
-	assert_contains(txt, "0x00000000 . 192.0.2.10");
+	assert_contains(txt, "192.0.2.10");
 	free(txt);
 	txt = sh("nft list set inet gwd block6");
-	assert_contains(txt, "0x00000011 . 2001:db8:bad::/48");
-	assert_contains(txt, "0x00000000 . 2001:db8:dead::/48");
+	assert_contains(txt, "2001:db8:dead::/48");
 	free(txt);
+	txt = sh("nft list set inet gwd cust_block4");
+	/* 17 . 198.51.100.0/24, 42 . 100.64.0.0/16, 42 . 100.65.0.0/16 */
+	snprintf(other, sizeof(other), "%llu-%llu", 17ULL << 32 | 0xc6336400,
+		 17ULL << 32 | 0xc63364ff);
+	assert_contains(txt, other);
+	snprintf(other, sizeof(other), "%llu-%llu", 42ULL << 32 | 0x64400000,
+		 42ULL << 32 | 0x6440ffff);
+	assert_contains(txt, other);
+	snprintf(other, sizeof(other), "%llu-%llu", 42ULL << 32 | 0x64410000,
+		 42ULL << 32 | 0x6441ffff);
+	assert_contains(txt, other);
+	free(txt);
+	txt = sh("nft list set inet gwd cust_allow4");
+	snprintf(other, sizeof(other), "%llu-%llu", 42ULL << 32 | 0x64400100,
+		 42ULL << 32 | 0x644001ff);
+	assert_contains(txt, other);
+	free(txt);
+	o = jfind(j, "set", "cust_block6");
+	assert_non_null(o);
+	assert_true(json_object_object_get_ex(o, "elem", &o));
+	assert_int_equal(json_object_array_length(o), 1);	/* 17 . 2001:db8:bad::/48 */
 
 	/* Dispatch: the customers with a filter, nobody else. */
 	txt = sh("nft list map inet gwd dispatch4");
@@ -478,8 +496,8 @@ static void test_layout(void **state)
 	 */
 	assert_int_equal(jcount(j, "rule", "c17"), 6 + 1 + 4 + 2 + 1 + 2 + 1 + 1 + 1 + 1);
 	txt = sh("nft list chain inet gwd c17");
-	assert_contains(txt, "ip saddr @rt_allow4 counter name \"c17_allow\" accept");
-	assert_contains(txt, "ip6 saddr @block6 counter name \"c17_block\" drop");
+	assert_contains(txt, "0x11 [invalid type] . ip saddr @cust_rt_allow4 counter name \"c17_allow\" accept");
+	assert_contains(txt, "ip6 saddr @cust_block6 counter name \"c17_block\" drop");
 	assert_contains(txt, "udp dport { 19, 1900 } counter name");
 	assert_contains(txt, "tcp dport 25 update @c17_m_");
 	assert_contains(txt, "limit rate over 2000/second } counter name");
@@ -494,7 +512,7 @@ static void test_layout(void **state)
 	assert_lacks(txt, "c17_l_" "\" counter name \"c17_r_0");
 	free(txt);
 	txt = sh("nft list chain inet gwd c42");
-	assert_contains(txt, "ip saddr @allow4 counter name \"c42_allow\" accept");
+	assert_contains(txt, "ip saddr @cust_allow4 counter name \"c42_allow\" accept");
 	assert_lacks(txt, "ip6 saddr");		/* 42 has no IPv6 prefix */
 	assert_contains(txt, "counter name \"c42_default\" drop");
 	free(txt);
@@ -564,7 +582,7 @@ static void test_reapply_keeps_counters(void **state)
 	struct fixture *f = *state;
 	struct handles a, b;
 	char old3[NFT_NAME_MAX], new3[NFT_NAME_MAX], ctr[NFT_NAME_MAX];
-	char *txt;
+	char *txt, *c17, *c42;
 
 	apply_ok(f);
 	handles(&a);
@@ -575,13 +593,33 @@ static void test_reapply_keeps_counters(void **state)
 	for (size_t i = 0; i < a.n; i++)
 		assert_int_equal(handle_of(&b, a.name[i]), a.handle[i]);
 
-	/* One rule changes, a prefix of 42 grows, 42 gets an IPv6 prefix. */
+	/* An unchanged chain is left alone: the same rule handles. */
+	c42 = sh("nft -a list chain inet gwd c42");
+	c17 = sh("nft -a list chain inet gwd c17");
+	apply_ok(f);
+	txt = sh("nft -a list chain inet gwd c17");
+	assert_string_equal(c17, txt);
+	free(txt);
+	/* ... unless someone added a rule to it. */
+	assert_int_equal(run("nft add rule inet gwd c17 counter"), 0);
+	apply_ok(f);
+	txt = sh("nft -a list chain inet gwd c17");
+	assert_lacks(txt, "counter packets");
+	assert_string_not_equal(c17, txt);
+	free(txt);
+	free(c17);
+
+	/* One rule of 17 changes, a prefix of 42 grows. */
 	rule_counter(f, 0, 3, old3);
 	f->r17[3].len_hi = 1400;
 	rule_counter(f, 0, 3, new3);
 	assert_string_not_equal(old3, new3);
 	f->pfx42[0] = pfx("198.18.0.0/23");
 	apply_ok(f);
+	txt = sh("nft -a list chain inet gwd c42");
+	assert_string_equal(c42, txt);	/* its rules did not change */
+	free(txt);
+	free(c42);
 	handles(&b);
 	assert_int_equal(handle_of(&b, old3), 0);
 	assert_true(handle_of(&b, new3) > 0);
@@ -729,10 +767,14 @@ static void test_runtime_elements(void **state)
 	assert_int_equal(list(f, 17, true)->n, 0);
 	assert_int_equal(nft_element(f->n, 17, true, false, &b, 0), -ENOENT);
 
-	/* A timeout expires. */
+	/* A timeout expires, its interval's end with it. */
 	usleep(1300 * 1000);
 	l = list(f, 42, true);
 	assert_int_equal(l->n, 0);
+	assert_int_equal(nft_element(f->n, 42, true, true, &d, 0), 0);
+	assert_int_equal(nft_element(f->n, 42, true, true, &d, 0), 0);	/* again: no error */
+	assert_int_equal(list(f, 42, true)->n, 1);
+	assert_int_equal(nft_element(f->n, 42, true, false, &d, 0), 0);
 
 	/* An apply keeps runtime elements ... */
 	assert_int_equal(nft_element(f->n, 17, true, true, &b, 0), 0);
