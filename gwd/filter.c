@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * gwd's nftables table at run time (netlink/nft.h has its layout): applied
- * with every config, checked twice a second and restored when someone
+ * with every config, checked five times a second and restored when someone
  * deleted it, and the runtime block and allow entries, which gwd mirrors
  * so that a restore brings them back with what is left of their timeouts.
  */
@@ -13,7 +13,8 @@
 #include "gwd/log.h"
 #include "netlink/nft.h"
 
-#define FILTER_CHECK_US	(500 * 1000ULL)	/* a deleted table is back within a second */
+/* A deleted table is back within a second, its apply included. */
+#define FILTER_CHECK_US	(200 * 1000ULL)
 
 /* A runtime entry, as gwctl block/allow made it. */
 struct rt_elem {
@@ -174,7 +175,7 @@ int gwd_filter_apply(struct gwd *g, const struct gw_conf *c, char *why, size_t l
 	return 0;
 }
 
-/* Twice a second: is the table still there?  If not, all of it again. */
+/* Five times a second: is the table still there?  If not, all of it again. */
 static int on_check(sd_event_source *s, uint64_t usec, void *arg)
 {
 	struct gwd *g = arg;

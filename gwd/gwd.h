@@ -186,7 +186,7 @@ void gwd_kernel_event(void *g, const struct nlmsghdr *nlh);
  * gwd's nftables table (filter.c): opened with the first config, applied
  * with every valid config before it becomes the running one (a kernel
  * refusal refuses the reload: why names the config's JSON path), checked
- * twice a second and restored with the runtime entries when deleted.
+ * five times a second and restored with the runtime entries when deleted.
  */
 int gwd_filter_open(struct gwd *g);
 void gwd_filter_close(struct gwd *g);

@@ -39,3 +39,29 @@ rule_counter() {
 
 # gwd_table: gwd's nftables table as the kernel has it, stable text.
 gwd_table() { ip netns exec gw nft -s list table inet gwd 2>&1; }
+
+# stream_during CMD...: the 1000 pps stream to custA's server for as long as
+# CMD runs (started 1 s into it); sets gap_ms, lost and sent as stream_gap.
+stream_during() {
+	local stream=$PWD/tests/lab/udpstream.py rx tx
+	ip netns exec custA python3 "$stream" recv "$SERVER_A" 9000 3600 "$LAB_DIR/rx" &
+	rx=$!
+	lab_pids+=("$rx")
+	wait_for 10 udp_bound custA 9000 || fail "the stream's receiver did not start"
+	ip netns exec inet python3 "$stream" send "$SERVER_A" 9000 1000 3600 >"$LAB_DIR/sent" &
+	tx=$!
+	lab_pids+=("$tx")
+	sleep 1
+	"$@"
+	sleep 1
+	kill -TERM "$tx"
+	wait "$tx" || true
+	sleep 0.5
+	kill "$rx"
+	wait "$rx" || true
+	sent=$(cat "$LAB_DIR/sent")
+	read -r gap_ms lost < <(awk -v sent="$sent" '
+		NR > 1 && $2 - t > gap { gap = $2 - t }
+		{ t = $2; n++ }
+		END { printf "%d %d\n", gap * 1000, sent - n }' "$LAB_DIR/rx")
+}

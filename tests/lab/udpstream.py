@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """A sequence-numbered UDP stream, for failover measurements.
 
-  udpstream.py send ADDR PORT PPS SECONDS      one datagram per 1/PPS s
+  udpstream.py send ADDR PORT PPS SECONDS      one datagram per 1/PPS s, until
+                                               SECONDS or SIGTERM
   udpstream.py recv ADDR PORT SECONDS OUTFILE  writes "seq arrival_s" lines
                                                until SECONDS or SIGTERM
 
@@ -18,16 +19,20 @@ def send(addr, port, pps, seconds):
     fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
     s = socket.socket(fam, socket.SOCK_DGRAM)
     period, start, seq = 1.0 / pps, time.monotonic(), 0
-    while True:
-        due = start + seq * period
-        now = time.monotonic()
-        if now - start >= seconds:
-            break
-        if due > now:
-            time.sleep(due - now)
-        s.sendto(struct.pack("!Q", seq), (addr, port))
-        seq += 1
-    print(seq)
+    # SIGTERM ends the stream early, still saying how much was sent.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    try:
+        while True:
+            due = start + seq * period
+            now = time.monotonic()
+            if now - start >= seconds:
+                break
+            if due > now:
+                time.sleep(due - now)
+            s.sendto(struct.pack("!Q", seq), (addr, port))
+            seq += 1
+    finally:
+        print(seq)
 
 
 def recv(addr, port, seconds, out):
