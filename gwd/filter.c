@@ -15,6 +15,7 @@
 
 /* A deleted table is back within a second, its apply included. */
 #define FILTER_CHECK_US	(200 * 1000ULL)
+#define FILTER_RETRY_US	(5 * 1000000ULL)	/* after a restore that failed */
 
 /* A runtime entry, as gwctl block/allow made it. */
 struct rt_elem {
@@ -27,6 +28,7 @@ struct rt_elem {
 struct filter {
 	struct nft *nft;
 	sd_event_source *check;
+	bool failing;			/* the last restore failed: said once */
 	struct rt_elem *elems;
 	size_t n, cap;
 };
@@ -182,18 +184,26 @@ static int on_check(sd_event_source *s, uint64_t usec, void *arg)
 	char why[160];
 	int ret;
 
+	struct filter *f = g->filter;
+
 	sd_event_source_set_time(s, usec + FILTER_CHECK_US);
-	ret = nft_table_exists(g->filter->nft);
+	ret = nft_table_exists(f->nft);
 	if (ret != 0)
 		return 0;	/* there, or cannot tell: look again */
-	log_warn("filter: table inet gwd was deleted by someone; restoring it");
+	if (!f->failing)
+		log_warn("filter: table inet gwd is gone; restoring it");
 	ret = gwd_filter_apply(g, g->conf, why, sizeof(why));
 	if (ret < 0) {
-		log_err("filter: cannot restore table inet gwd: %s", why);
+		/* Said once; tried again less often until it works. */
+		if (!f->failing)
+			log_err("filter: cannot restore table inet gwd: %s", why);
+		f->failing = true;
+		sd_event_source_set_time(s, usec + FILTER_RETRY_US);
 		return 0;
 	}
+	f->failing = false;
 	elems_restore(g);
-	log_info("filter: table inet gwd restored, %zu runtime entries", g->filter->n);
+	log_info("filter: table inet gwd restored, %zu runtime entries", f->n);
 	return 0;
 }
 
