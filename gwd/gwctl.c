@@ -246,21 +246,33 @@ static void print_status(json_object *res)
 	table_print(&t);
 }
 
+/*
+ * The rows of an array result; 0 after printing what stands for none (or
+ * the JSON of a result that is no array).
+ */
+static size_t rows(json_object *res, const char *none)
+{
+	size_t n;
+
+	if (!json_object_is_type(res, json_type_array)) {
+		print_json(res);
+		return 0;
+	}
+	n = json_object_array_length(res);
+	if (!n)
+		puts(none);
+	return n;
+}
+
 static void print_customers(json_object *res)
 {
 	struct table t = { 0 };
 	json_object *e;
 	size_t i, n;
 
-	if (!json_object_is_type(res, json_type_array)) {
-		print_json(res);
+	n = rows(res, "no customers");
+	if (!n)
 		return;
-	}
-	n = json_object_array_length(res);
-	if (!n) {
-		puts("no customers");
-		return;
-	}
 	table_header(&t, "CUSTOMER", "ID", "TABLE", "VRF", "PATHS", "ACTIVE", "DELIVERABLE",
 		     "PREFIXES", NULL);
 	for (i = 0; i < n; i++) {
@@ -300,15 +312,9 @@ static void print_paths(json_object *res)
 	json_object *e;
 	size_t i, n;
 
-	if (!json_object_is_type(res, json_type_array)) {
-		print_json(res);
+	n = rows(res, "no paths");
+	if (!n)
 		return;
-	}
-	n = json_object_array_length(res);
-	if (!n) {
-		puts("no paths");
-		return;
-	}
 	table_header(&t, "CUSTOMER", "PATH", "TYPE", "IFNAME", "STATE", "ACTIVE", "PRIO",
 		     "RTT_MS", "LOSS%", "CHANGES", "PEER", "VIA", NULL);
 	for (i = 0; i < n; i++) {
@@ -402,15 +408,9 @@ static void print_entries(json_object *res)
 	struct table t = { 0 };
 	size_t i, n;
 
-	if (!json_object_is_type(res, json_type_array)) {
-		print_json(res);
+	n = rows(res, "no entries");
+	if (!n)
 		return;
-	}
-	n = json_object_array_length(res);
-	if (!n) {
-		puts("no entries");
-		return;
-	}
 	table_header(&t, "PREFIX", "EXPIRES_S", NULL);
 	for (i = 0; i < n; i++) {
 		json_object *e = json_object_array_get_idx(res, i);
