@@ -478,7 +478,7 @@ static int cmd_filter(void *ctx, int argc, const char *const *argv,
 	struct gwd *g = ctx;
 	const struct customer_conf *cu = conf_customer(g->conf, argv[0]);
 	struct counters c = { 0 };
-	json_object *rules;
+	json_object *rules, *dflt = NULL;
 	char (*names)[NFT_NAME_MAX] = NULL;
 	int ret = -ENOMEM;
 
@@ -486,19 +486,26 @@ static int cmd_filter(void *ctx, int argc, const char *const *argv,
 		return ctl_reply_error(r, -ENOENT, "no customer %s", argv[0]);
 	if (!cu->filter.present)
 		return ctl_reply_error(r, -ENOENT, "customer %s has no filter", argv[0]);
-	c.n = cu->filter.n_rules;
-	names = calloc(c.n + 1, sizeof(*names));
-	c.names = calloc(c.n + 1, sizeof(*c.names));
-	c.rules = calloc(c.n + 1, sizeof(*c.rules));
+	/* The rules, then the default's counter (netlink/nft.h names it). */
+	c.n = cu->filter.n_rules + 1;
+	names = calloc(c.n, sizeof(*names));
+	c.names = calloc(c.n, sizeof(*c.names));
+	c.rules = calloc(c.n, sizeof(*c.rules));
 	rules = json_object_new_array();
-	if (!names || !c.names || !c.rules || !rules)
+	dflt = json_object_new_object();
+	if (!names || !c.names || !c.rules || !rules || !dflt)
 		goto out;
-	for (size_t i = 0; i < c.n; i++) {
+	for (size_t i = 0; i + 1 < c.n; i++) {
 		nft_rule_counter(cu->id, &cu->filter, i, names[i]);
 		c.names[i] = names[i];
 		c.rules[i] = rule_json(&cu->filter.rules[i], i);
 		json_object_array_add(rules, c.rules[i]);
 	}
+	snprintf(names[c.n - 1], NFT_NAME_MAX, "c%u_default", cu->id);
+	c.names[c.n - 1] = names[c.n - 1];
+	c.rules[c.n - 1] = dflt;
+	add_int(dflt, "packets", 0);
+	add_int(dflt, "bytes", 0);
 	ret = gwd_filter_counters(g, on_counter, &c);
 	if (ret < 0) {
 		ret = ctl_reply_error(r, ret, "cannot read the counters: %s", strerror(-ret));
@@ -507,11 +514,16 @@ static int cmd_filter(void *ctx, int argc, const char *const *argv,
 	r->result = json_object_new_object();
 	add_str(r->result, "customer", cu->name);
 	add_str(r->result, "default", cu->filter.def == FILTER_DROP ? "drop" : "accept");
+	json_object_object_add(r->result, "default_packets",
+			       json_object_get(json_object_object_get(dflt, "packets")));
+	json_object_object_add(r->result, "default_bytes",
+			       json_object_get(json_object_object_get(dflt, "bytes")));
 	json_object_object_add(r->result, "rules", rules);
 	rules = NULL;
 	ret = 0;
 out:
 	json_object_put(rules);
+	json_object_put(dflt);
 	free(names);
 	free(c.names);
 	free(c.rules);

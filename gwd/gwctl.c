@@ -441,6 +441,10 @@ static void print_filter(json_object *res)
 		table_field(&t, e, "packets");
 		table_field(&t, e, "bytes");
 	}
+	table_text(&t, "-");
+	table_cell(&t, xasprintf("default %s", json_object_get_string(get(res, "default"))));
+	table_field(&t, res, "default_packets");
+	table_field(&t, res, "default_bytes");
 	table_print(&t);
 }
 

@@ -305,3 +305,12 @@ topo_ipsec_custA() {
 	swanctl_at custA --load-all >>"$LAB_DIR/swanctl-custA.out" 2>&1 ||
 		{ cat "$LAB_DIR/swanctl-custA.out" >&2; fail "custA's swanctl --load-all"; }
 }
+
+# Drops that are no one's decision: the emulated machine's receive backlogs
+# (softnet, all namespaces) and custA's UDP receive buffers (InErrors).
+softnet_drops() {
+	local s=0 d
+	while read -r _ d _; do s=$((s + 16#$d)); done </proc/net/softnet_stat
+	echo $s
+}
+udp_drops() { ip netns exec custA awk '/^Udp:/ && n++ { print $4 }' /proc/net/snmp; }

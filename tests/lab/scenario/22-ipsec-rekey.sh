@@ -15,12 +15,6 @@ wait_for 30 on_path sec1 || { gwctl show paths; fail "traffic is not on sec1"; }
 # Drops that are not IPsec's: the emulated machine's receive backlogs
 # (softnet, all namespaces) and the stream receiver's socket buffer.  Every
 # xfrm error counter of both ends must stay as it is.
-softnet_drops() {
-	local s=0 d
-	while read -r _ d _; do s=$((s + 16#$d)); done </proc/net/softnet_stat
-	echo $s
-}
-udp_drops() { ip netns exec custA awk '/^Udp:/ && n++ { print $4 }' /proc/net/snmp; }	# InErrors
 xfrm_errors() { ip netns exec "$1" awk '{ s += $2 } END { print s }' /proc/net/xfrm_stat; }
 
 spis=$(xfrm_spis)

@@ -31,4 +31,15 @@ udp_count 5000 200 2
 assert_eq "$got" "$sent" "datagrams through the monitor rule"
 assert_ge "$(rule_counter custa 2)" "$sent" "packets the monitor rule counted"
 gwctl show filter custa
+
+# A reload that changes one rule: the others' counters go on counting.
+kept=$(rule_counter custa 0)
+filter_config '{ "default": "accept", "rules": [
+  { "proto": "udp", "dport": [19, 1900], "action": "drop" },
+  { "proto": "udp", "dport": [7000], "rate": "300/second", "burst": 10 },
+  { "proto": "udp", "dport": [5001], "action": "drop", "monitor": true },
+  { "proto": "tcp", "dport": [8080], "action": "accept" } ] }'
+gwctl reload >/dev/null || fail "reload"
+assert_eq "$(rule_counter custa 0)" "$kept" "the unchanged drop rule's counter after a reload"
+assert_eq "$(rule_counter custa 2)" 0 "the changed monitor rule's counter after a reload"
 pass "a customer's filter accepts, drops, limits and monitors real traffic"
