@@ -334,6 +334,10 @@ static int entry_change(struct gwd *g, bool block, bool add, int argc,
 	}
 	ret = gwd_filter_element(g, a.cu ? a.cu->id : 0, block, add, &a.p, a.timeout_s);
 	gw_prefix_str(&a.p, buf, sizeof(buf));
+	if (ret == -ENOTCONN)
+		return ctl_reply_error(r, ret, "nftables is not available to gwd");
+	if (ret == -ENOENT && add)
+		return ctl_reply_error(r, ret, "the filters are not in force yet");
 	if (ret == -EEXIST || ret == -ENOTEMPTY)
 		return ctl_reply_error(r, -EEXIST, "%s overlaps an entry of the %s list",
 				       buf, block ? "block" : "allow");
@@ -358,10 +362,16 @@ static int on_entry(void *arg, const struct gw_prefix *p, uint32_t expires_s)
 	json_object *o = json_object_new_object();
 	char buf[GW_PREFIXSTRLEN];
 
+	if (!o)
+		return -ENOMEM;
 	add_str(o, "prefix", gw_prefix_str(p, buf, sizeof(buf)));
 	if (expires_s)
 		add_int(o, "expires_s", expires_s);
-	return json_object_array_add(arg, o) < 0 ? -ENOMEM : 0;
+	if (json_object_array_add(arg, o) < 0) {
+		json_object_put(o);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 static int entry_list(struct gwd *g, bool block, int argc, const char *const *argv,

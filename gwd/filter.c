@@ -23,12 +23,14 @@ struct rt_elem {
 	bool block;
 	struct gw_prefix p;
 	uint64_t expires_us;		/* CLOCK_MONOTONIC; 0: never */
+	uint64_t added_us;		/* CLOCK_MONOTONIC */
 };
 
 struct filter {
 	struct nft *nft;
 	sd_event_source *check;
 	bool failing;			/* the last restore failed: said once */
+	bool applied;			/* a config is in force */
 	struct rt_elem *elems;
 	size_t n, cap;
 };
@@ -58,6 +60,13 @@ static int elem_add(struct filter *f, const struct rt_elem *e)
 	if (v) {
 		*v = *e;
 		return 0;
+	}
+	/* Before growing, forget what expired: timed entries come and go. */
+	for (size_t i = 0; f->n == f->cap && i < f->n;) {
+		if (f->elems[i].expires_us && f->elems[i].expires_us <= e->added_us)
+			f->elems[i] = f->elems[--f->n];
+		else
+			i++;
 	}
 	if (f->n == f->cap) {
 		size_t cap = f->cap ? f->cap * 2 : 64;
@@ -160,20 +169,33 @@ static void elems_restore(struct gwd *g)
 		log_err("filter: %zu runtime entries could not be restored", failed);
 }
 
+/*
+ * Whenever the table was gone, whoever applies (a reload, the check) puts
+ * the runtime entries back: the mirror must not claim what the kernel lost.
+ */
 int gwd_filter_apply(struct gwd *g, const struct gw_conf *c, char *why, size_t len)
 {
+	struct filter *f = g->filter;
 	char owner[NFT_OWNER_MAX] = "";
-	int ret;
+	int existed, ret;
 
-	if (!g->filter)
+	if (!f)
 		return 0;
-	ret = nft_apply(g->filter->nft, c, owner, sizeof(owner));
+	existed = nft_table_exists(f->nft);
+	ret = nft_apply(f->nft, c, owner, sizeof(owner));
 	if (ret < 0) {
 		snprintf(why, len, "%s%s%s", owner, owner[0] ? ": " : "",
 			 strerror(-ret));
 		return ret;
 	}
-	elems_prune(g, g->filter, c);
+	f->failing = false;
+	elems_prune(g, f, c);
+	/* The first apply of this run adopts what an earlier one left. */
+	if (!f->applied && existed > 0)
+		elems_adopt(g);
+	else if (existed == 0)
+		elems_restore(g);
+	f->applied = true;
 	return 0;
 }
 
@@ -188,10 +210,12 @@ static int on_check(sd_event_source *s, uint64_t usec, void *arg)
 
 	sd_event_source_set_time(s, usec + FILTER_CHECK_US);
 	ret = nft_table_exists(f->nft);
-	if (ret != 0)
-		return 0;	/* there, or cannot tell: look again */
+	/* There (and in force), or cannot tell: look again. */
+	if (ret < 0 || (ret > 0 && f->applied))
+		return 0;
 	if (!f->failing)
-		log_warn("filter: table inet gwd is gone; restoring it");
+		log_warn("filter: table inet gwd is %s; applying it",
+			 ret ? "not in force" : "gone");
 	ret = gwd_filter_apply(g, g->conf, why, sizeof(why));
 	if (ret < 0) {
 		/* Said once; tried again less often until it works. */
@@ -201,9 +225,7 @@ static int on_check(sd_event_source *s, uint64_t usec, void *arg)
 		sd_event_source_set_time(s, usec + FILTER_RETRY_US);
 		return 0;
 	}
-	f->failing = false;
-	elems_restore(g);
-	log_info("filter: table inet gwd restored, %zu runtime entries", f->n);
+	log_info("filter: table inet gwd in force, %zu runtime entries", f->n);
 	return 0;
 }
 
@@ -224,8 +246,7 @@ int gwd_filter_open(struct gwd *g)
 	if (ret < 0) {
 		/* The daemon delivers all the same; the check tries again. */
 		log_err("filter: cannot apply table inet gwd: %s", why);
-	} else {
-		elems_adopt(g);
+		f->failing = true;
 	}
 	ret = sd_event_add_time_relative(g->ev, &f->check, CLOCK_MONOTONIC,
 					 FILTER_CHECK_US, 1000, on_check, g);
@@ -261,18 +282,30 @@ int gwd_filter_element(struct gwd *g, uint32_t id, bool block, bool add,
 
 	if (!f)
 		return -ENOTCONN;
-	ret = nft_element(f->nft, id, block, add, p, timeout_s);
-	if (ret < 0)
-		return ret;
 	have = elem_find(f, id, block, p);
+	/*
+	 * The kernel keeps an entry's timeout when it is added again, so an
+	 * entry added anew is deleted first (for the length of one request,
+	 * the entry is not in force).
+	 */
+	if (add && have)
+		nft_element(f->nft, id, block, false, p, 0);
+	ret = nft_element(f->nft, id, block, add, p, timeout_s);
 	if (!add) {
+		/* Gone either way: the next restore must not bring it back. */
 		if (have)
 			elem_del(f, have);
-		return 0;
+		return ret;
 	}
+	if (ret < 0)
+		return ret;
+	e.added_us = now_us(g);
 	if (timeout_s)
-		e.expires_us = now_us(g) + timeout_s * 1000000ULL;
-	return elem_add(f, &e);
+		e.expires_us = e.added_us + timeout_s * 1000000ULL;
+	if (elem_add(f, &e) < 0)
+		log_err("filter: out of memory: a restore would miss %s entry",
+			block ? "a block" : "an allow");
+	return 0;
 }
 
 int gwd_filter_elements(struct gwd *g, uint32_t id, bool block,
