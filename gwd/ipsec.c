@@ -573,12 +573,10 @@ static void on_conn_listed(void *arg, const struct vici_msg *m)
 
 static void unload_strays(struct ipsec *ip)
 {
-	struct vici_builder b;
 	uint8_t *pkt;
 	size_t len;
 
-	if (vici_build_init(&b, VICI_CMD_REQUEST, "list-conns") == 0 &&
-	    vici_build_finish(&b, &pkt, &len) == 0)
+	if (ipsec_list_conns(&pkt, &len) == 0)
 		vici_request(ip->vc, pkt, len, "list-conn", on_conn_listed, NULL, ip,
 			     IPSEC_REQ_TIMEOUT_US);
 }

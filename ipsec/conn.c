@@ -313,41 +313,36 @@ out:
 	return ret;
 }
 
-int ipsec_unload_shared(const char *name, uint8_t **pkt, size_t *len)
+/* A request with one key/value, or none when value is NULL. */
+static int one_kv(const char *cmd, const char *key, const char *value,
+		  uint8_t **pkt, size_t *len)
 {
-	char id[IF_NAMESIZE + 8];
 	struct vici_builder b;
 	int ret;
 
-	ret = vici_build_init(&b, VICI_CMD_REQUEST, "unload-shared");
+	ret = vici_build_init(&b, VICI_CMD_REQUEST, cmd);
 	if (ret < 0)
 		return ret;
-	vici_kv_str(&b, "id", shared_id(name, id));
+	if (value)
+		vici_kv_str(&b, key, value);
 	return vici_build_finish(&b, pkt, len);
+}
+
+int ipsec_unload_shared(const char *name, uint8_t **pkt, size_t *len)
+{
+	char id[IF_NAMESIZE + 8];
+
+	return one_kv("unload-shared", "id", shared_id(name, id), pkt, len);
 }
 
 int ipsec_unload_key(const char *key_id, uint8_t **pkt, size_t *len)
 {
-	struct vici_builder b;
-	int ret;
-
-	ret = vici_build_init(&b, VICI_CMD_REQUEST, "unload-key");
-	if (ret < 0)
-		return ret;
-	vici_kv_str(&b, "id", key_id);
-	return vici_build_finish(&b, pkt, len);
+	return one_kv("unload-key", "id", key_id, pkt, len);
 }
 
 int ipsec_unload_conn(const char *name, uint8_t **pkt, size_t *len)
 {
-	struct vici_builder b;
-	int ret;
-
-	ret = vici_build_init(&b, VICI_CMD_REQUEST, "unload-conn");
-	if (ret < 0)
-		return ret;
-	vici_kv_str(&b, "name", name);
-	return vici_build_finish(&b, pkt, len);
+	return one_kv("unload-conn", "name", name, pkt, len);
 }
 
 /*
@@ -388,13 +383,10 @@ int ipsec_terminate(const char *name, uint8_t **pkt, size_t *len)
  */
 int ipsec_list_sas(const char *name, uint8_t **pkt, size_t *len)
 {
-	struct vici_builder b;
-	int ret;
+	return one_kv("list-sas", "ike", name, pkt, len);
+}
 
-	ret = vici_build_init(&b, VICI_CMD_REQUEST, "list-sas");
-	if (ret < 0)
-		return ret;
-	if (name)
-		vici_kv_str(&b, "ike", name);
-	return vici_build_finish(&b, pkt, len);
+int ipsec_list_conns(uint8_t **pkt, size_t *len)
+{
+	return one_kv("list-conns", NULL, NULL, pkt, len);
 }

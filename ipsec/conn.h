@@ -49,5 +49,7 @@ int ipsec_initiate(const char *name, uint8_t **pkt, size_t *len);
 int ipsec_terminate(const char *name, uint8_t **pkt, size_t *len);
 /* list-sas, of one connection, or of all when name is NULL. */
 int ipsec_list_sas(const char *name, uint8_t **pkt, size_t *len);
+/* list-conns: every connection charon has, as list-conn events. */
+int ipsec_list_conns(uint8_t **pkt, size_t *len);
 
 #endif
