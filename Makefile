@@ -24,7 +24,17 @@ GWD_OBJ   := $(GWD_SRC:.c=.o)
 UNIT_SRC  := $(wildcard tests/unit/test-*.c)
 UNIT_BIN  := $(UNIT_SRC:.c=)
 
-all: gwd/gwd gwd/gwctl
+# The XDP program: clang -target bpf, BTF from -g; never part of LIB_OBJ.
+CLANG     ?= clang
+BPF_CFLAGS := -O2 -g -target bpf -Wall -I. -Igwd/xdp \
+             -I/usr/include/$(shell $(CC) -print-multiarch) \
+             $(shell pkg-config --cflags libbpf)
+BPF_OBJ   := gwd/xdp/syn.bpf.o
+
+all: gwd/gwd gwd/gwctl $(BPF_OBJ)
+
+gwd/xdp/%.bpf.o: gwd/xdp/%.bpf.c gwd/xdp/syn-shared.h
+	$(CLANG) $(BPF_CFLAGS) -c -o $@ $<
 
 gwd/gwd: gwd/main.o $(GWD_OBJ) $(LIB_OBJ)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
@@ -37,6 +47,11 @@ gwd/gwctl: gwd/gwctl.o gwd/ctl-client.o
 
 tests/unit/test-%: tests/unit/test-%.c $(GWD_OBJ) $(LIB_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs cmocka)
+
+# Loads gwd/xdp/syn.bpf.o (found next to the binary's ../../) with libbpf.
+tests/unit/test-xdp-verdict: tests/unit/test-xdp-verdict.c gwd/xdp/syn-shared.h | $(BPF_OBJ)
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags libbpf) $(LDFLAGS) -o $@ $< \
+		$(shell pkg-config --libs libbpf cmocka)
 
 # Both install their Debian packages first (tests/deps.sh; root on Debian 12).
 check:
@@ -62,7 +77,7 @@ install: all
 	install -D -m 0644 examples/gwd.service $(DESTDIR)/lib/systemd/system/gwd.service
 
 clean:
-	rm -f */*.o gwd/gwd gwd/gwctl $(UNIT_BIN)
+	rm -f */*.o gwd/xdp/*.o gwd/gwd gwd/gwctl $(UNIT_BIN)
 	$(MAKE) -C tests/fuzz clean
 
 .PHONY: all check demo fuzz install clean

@@ -5,6 +5,7 @@ set -euo pipefail
 
 pkgs=(
 	build-essential pkg-config clang libclang-rt-14-dev	# build, fuzz
+	libbpf-dev libxdp-dev linux-libc-dev	# the XDP fast path (clang -target bpf)
 	libmnl-dev libnftnl-dev libjson-c-dev libsystemd-dev libcmocka-dev	# libraries
 	iproute2 iputils-ping netcat-openbsd python3 procps nftables tcpdump	# lab scenarios
 	frr					# a real BFD peer (bfdd) on the customer side
