@@ -304,11 +304,11 @@ static __always_inline int over_budget(struct pkt *p, struct syn_config *cfg,
 	if (!cfg->budget_cost_ns)
 		return 0;
 	b = bpf_map_lookup_elem(&syn_budget, &p->src);
-	if (!b) {
-		fresh.last_ns = now;
-		fresh.credit_ns = cfg->budget_burst_ns - cfg->budget_cost_ns;
+	if (!b) {	/* a new source starts with a full bucket, less this SYN */
 		if (cfg->budget_burst_ns < cfg->budget_cost_ns)
 			return 1;
+		fresh.last_ns = now;
+		fresh.credit_ns = cfg->budget_burst_ns - cfg->budget_cost_ns;
 		bpf_map_update_elem(&syn_budget, &p->src, &fresh, BPF_ANY);
 		return 0;
 	}
