@@ -33,7 +33,7 @@ BPF_OBJ   := gwd/xdp/syn.bpf.o
 
 all: gwd/gwd gwd/gwctl $(BPF_OBJ)
 
-gwd/xdp/%.bpf.o: gwd/xdp/%.bpf.c gwd/xdp/syn-shared.h
+gwd/xdp/%.bpf.o: gwd/xdp/%.bpf.c gwd/xdp/syn-shared.h gwd/xdp/cookie-hash.h
 	$(CLANG) $(BPF_CFLAGS) -c -o $@ $<
 
 gwd/gwd: gwd/main.o $(GWD_OBJ) $(LIB_OBJ)
@@ -48,9 +48,15 @@ gwd/gwctl: gwd/gwctl.o gwd/ctl-client.o
 tests/unit/test-%: tests/unit/test-%.c $(GWD_OBJ) $(LIB_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs cmocka)
 
+# SYN cookies in user space (the AF_XDP workers will link it too).
+XDP_OBJ   := gwd/xdp/cookie.o
+
+tests/unit/test-xdp-cookie: tests/unit/test-xdp-cookie.c $(XDP_OBJ)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs cmocka)
+
 # Loads gwd/xdp/syn.bpf.o (found next to the binary's ../../) with libbpf.
-tests/unit/test-xdp-verdict: tests/unit/test-xdp-verdict.c gwd/xdp/syn-shared.h | $(BPF_OBJ)
-	$(CC) $(CFLAGS) $(shell pkg-config --cflags libbpf) $(LDFLAGS) -o $@ $< \
+tests/unit/test-xdp-verdict: tests/unit/test-xdp-verdict.c $(XDP_OBJ) gwd/xdp/syn-shared.h | $(BPF_OBJ)
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags libbpf) $(LDFLAGS) -o $@ $< $(XDP_OBJ) \
 		$(shell pkg-config --libs libbpf cmocka)
 
 # Both install their Debian packages first (tests/deps.sh; root on Debian 12).
