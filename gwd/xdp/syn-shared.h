@@ -10,10 +10,43 @@
  * key shape for both families: an IPv4 source is stored IPv4-mapped
  * (::ffff:a.b.c.d).
  */
+/*
+ * The handshake (issue 6), and what a real client sees on its first
+ * connection to a prefix in mode on:
+ *   1. client SYN (seq x) -> XDP: source not authenticated -> AF_XDP worker;
+ *      the server never sees it.
+ *   2. worker -> client SYN-ACK, seq = cookie (cookie-hash.h: keyed hash of
+ *      the tuple, x, time slot, MSS index), ack x + 1.
+ *   3. client ACK (seq x + 1, ack cookie + 1, no payload) -> XDP: the cookie
+ *      checks -> the source goes into syn_auth for auth_ttl_ns; the ACK is
+ *      passed (pass-ack; SYN_CF_DROP_VALID_ACK drops it instead).
+ *   4. The client believes it is connected, but the server has no such
+ *      connection: the passed ACK reaches it and it answers with an RST (any
+ *      stack, RFC 793 "reset generation"), so connect() succeeds and the
+ *      first read or write fails at once with "connection reset".  With
+ *      SYN_CF_DROP_VALID_ACK the client learns it only when its first data
+ *      reaches the server (which resets it), or never for a protocol where
+ *      the server speaks first (SMTP, SSH): a timeout, hence pass by default.
+ *   5. The client's retry (browsers, mail servers and most libraries retry
+ *      a reset connection; curl and nc do not) sends a SYN from an
+ *      authenticated source: it passes, and every later connection from
+ *      that address within auth_ttl_ns does too (pure ACKs renew it).
+ * Better, later: the worker answers the valid ACK with an RST itself
+ * (XDP redirects it to AF_XDP, or XDP_TX rewrites it), so the reset does not
+ * depend on the server's stack or a firewall in front of it.
+ *
+ * Only pure ACKs are judged (no SYN, RST, FIN, no payload by the IP length):
+ * an established flow's data, FINs and RSTs pass.  Its pure ACKs do not when
+ * its source is unauthenticated: connections open before a prefix turned on,
+ * or opened while SYNs took the fallback pass.  Nothing is judged before user
+ * space sets the first key (no cookie was ever sent).
+ */
 #ifndef GWD_XDP_SYN_SHARED_H
 #define GWD_XDP_SYN_SHARED_H
 
 #include <linux/types.h>
+
+#include "cookie-hash.h"	/* struct syn_cookie_keys, map syn_cookie_keys */
 
 /* Per destination prefix (syn_prefix_v4/v6).  A destination no prefix
  * covers is SYN_MODE_OFF.  "auto" is not here: gwd decides it from the
@@ -41,8 +74,8 @@ enum syn_reason {
 	SYN_R_PASS_NOT_TCP,
 	SYN_R_DROP_BLOCKED,		/* source in syn_blocked_v4/v6 */
 	SYN_R_PASS_NOT_SYN,		/* TCP without SYN, or SYN+ACK */
-	SYN_R_PASS_ACK,			/* reserved: the cookie-ACK hook's pass */
-	SYN_R_DROP_BAD_COOKIE,		/* reserved: a forged cookie ACK */
+	SYN_R_PASS_ACK,			/* a valid cookie ACK: source authenticated, passed */
+	SYN_R_DROP_BAD_COOKIE,		/* an ACK judged as a cookie ACK that is not one */
 	SYN_R_PASS_UNPROTECTED,		/* SYN to no prefix, or a prefix in mode off */
 	SYN_R_PASS_MONITOR,		/* SYN to a prefix in monitor mode */
 	SYN_R_PASS_AUTHENTICATED,	/* mode on, source authenticated, not expired */
@@ -50,6 +83,8 @@ enum syn_reason {
 	SYN_R_REDIRECT_XSK,		/* mode on, to the AF_XDP socket of the rx queue */
 	SYN_R_FALLBACK_PASS,		/* mode on, no socket on the queue, fallback pass */
 	SYN_R_FALLBACK_DROP,		/* mode on, no socket on the queue, fallback drop */
+	SYN_R_DROP_COOKIE_ACK,		/* a valid cookie ACK: source authenticated, dropped
+					 * (SYN_CF_DROP_VALID_ACK) */
 	SYN_R_MAX
 };
 
@@ -59,11 +94,17 @@ struct syn_counter {
 	__u64 bytes;
 };
 
+/* syn_config.flags */
+#define SYN_CF_DROP_VALID_ACK	1u	/* drop a valid cookie ACK instead of passing it */
+
+#define SYN_AUTH_TTL_DEFAULT_NS	(300ull * 1000000000ull)
+
 /* syn_config: BPF_MAP_TYPE_ARRAY, one entry at index 0.  All zero is a
- * valid configuration: fallback pass, no budget. */
+ * valid configuration: fallback pass, no budget, valid cookie ACKs passed,
+ * sources authenticated for SYN_AUTH_TTL_DEFAULT_NS. */
 struct syn_config {
 	__u32 fallback;		/* enum syn_fallback */
-	__u32 flags;		/* none yet, must be 0 */
+	__u32 flags;		/* SYN_CF_* */
 	/* Per-source SYN budget, a token bucket kept in nanoseconds of credit
 	 * so the program never divides: a SYN costs budget_cost_ns (1e9 /
 	 * SYNs per second), the bucket holds budget_burst_ns (burst × cost).
@@ -71,6 +112,10 @@ struct syn_config {
 	 * budget_cost_ns 0 = no budget. */
 	__u64 budget_cost_ns;
 	__u64 budget_burst_ns;
+	/* How long a valid cookie ACK authenticates its source (syn_auth's
+	 * expiry); 0 = SYN_AUTH_TTL_DEFAULT_NS.  A pure ACK from the source
+	 * with less than half of it left renews it. */
+	__u64 auth_ttl_ns;
 };
 
 /* syn_blocked_v4 / syn_prefix_v4: BPF_MAP_TYPE_LPM_TRIE. */
@@ -104,6 +149,8 @@ struct syn_prefix_stats {
 	__u64 budget_drops;
 	__u64 challenged;	/* to the AF_XDP socket */
 	__u64 fallback;		/* no socket: fallback taken */
+	__u64 cookies_valid;	/* cookie ACKs that authenticated their source */
+	__u64 cookies_bad;	/* ACKs dropped as drop-bad-cookie */
 };
 
 /* Key of syn_auth (BPF_MAP_TYPE_LRU_HASH, value __u64 expiry in

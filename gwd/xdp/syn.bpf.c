@@ -7,7 +7,12 @@
  *   not IPv4/IPv6, or a header cut short      -> pass (the other filters judge it)
  *   source in syn_blocked_v4/v6               -> drop (any protocol, fragments too)
  *   non-first fragment, not TCP               -> pass
- *   ACK without SYN                           -> the cookie-ACK hook (pass for now)
+ *   pure ACK (no SYN/RST/FIN, no payload) to a prefix in mode on, from a
+ *   source not authenticated, cookie keys set -> the cookie check:
+ *            ack_seq - 1 a cookie for (tuple, seq - 1) -> authenticate the source
+ *                                                for auth_ttl, pass (or drop:
+ *                                                SYN_CF_DROP_VALID_ACK)
+ *            otherwise                        -> drop (drop-bad-cookie)
  *   not a SYN (SYN without ACK)               -> pass
  *   SYN to no prefix / a prefix in mode off   -> pass
  *   mode monitor                              -> count, pass
@@ -98,6 +103,13 @@ struct {
 } syn_budget SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct syn_cookie_keys);
+} syn_cookie_keys SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_XSKMAP);
 	__uint(max_entries, SYN_MAX_QUEUES);
 	__type(key, __u32);
@@ -128,6 +140,8 @@ struct pkt {
 	__u8 frag;		/* a non-first fragment */
 	__u8 l4proto;
 	struct tcphdr *tcp;	/* NULL unless TCP and the header is whole */
+	__u32 l4off;		/* where the TCP header starts, from ctx->data */
+	__u32 l3end;		/* where the IP packet ends by its own length */
 	union {
 		struct syn_lpm_v4 v4;
 		struct syn_lpm_v6 v6;
@@ -155,6 +169,7 @@ static __always_inline int parse(struct xdp_md *ctx, struct pkt *p)
 	void *end = (void *)(long)ctx->data_end;
 	struct ethhdr *eth = data;
 	void *l3;
+	__u32 l3off = sizeof(*eth);
 	__be16 proto;
 
 	if ((void *)(eth + 1) > end)
@@ -172,6 +187,7 @@ static __always_inline int parse(struct xdp_md *ctx, struct pkt *p)
 			return SYN_R_PASS_TRUNCATED;
 		proto = tag->proto;
 		l3 = tag + 1;
+		l3off += sizeof(*tag);
 	}
 
 	if (proto == bpf_htons(ETH_P_IP)) {
@@ -201,6 +217,8 @@ static __always_inline int parse(struct xdp_md *ctx, struct pkt *p)
 			if ((void *)(tcp + 1) > end)
 				return SYN_R_PASS_TRUNCATED;
 			p->tcp = tcp;
+			p->l4off = l3off + ihl;
+			p->l3end = l3off + bpf_ntohs(ip->tot_len);
 		}
 		return PARSED;
 	}
@@ -220,6 +238,8 @@ static __always_inline int parse(struct xdp_md *ctx, struct pkt *p)
 		__builtin_memcpy(p->dst.v6.addr, &ip6->daddr, 16);
 		nh = ip6->nexthdr;
 		next = ip6 + 1;
+		p->l3end = l3off + sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
+		l3off += sizeof(*ip6);	/* from here: the next header's offset */
 
 #pragma unroll
 		for (int i = 0; i < SYN_MAX_EXT_HDRS; i++) {
@@ -231,6 +251,7 @@ static __always_inline int parse(struct xdp_md *ctx, struct pkt *p)
 					return SYN_R_PASS_TRUNCATED;
 				nh = o->nexthdr;
 				next += (o->hdrlen + 1) * 8;
+				l3off += (o->hdrlen + 1) * 8;
 			} else if (nh == IPPROTO_FRAGMENT) {
 				struct ip6_frag *f = next;
 
@@ -238,6 +259,7 @@ static __always_inline int parse(struct xdp_md *ctx, struct pkt *p)
 					return SYN_R_PASS_TRUNCATED;
 				nh = f->nexthdr;
 				next = f + 1;
+				l3off += sizeof(*f);
 				if (f->frag_off & IP6_FRAG_OFF_BE) {
 					p->l4proto = nh;
 					p->frag = 1;
@@ -257,6 +279,7 @@ static __always_inline int parse(struct xdp_md *ctx, struct pkt *p)
 			if ((void *)(tcp + 1) > end)
 				return SYN_R_PASS_TRUNCATED;
 			p->tcp = tcp;
+			p->l4off = l3off;
 		}
 		return PARSED;
 	}
@@ -282,16 +305,81 @@ static __always_inline int blocked(struct pkt *p, __u64 now)
 	return b && (b->expires_ns == 0 || now < b->expires_ns);
 }
 
-/*
- * Step 2 of issue 6 goes here: an ACK (without SYN) to a prefix in mode on
- * that carries a valid cookie (ack_seq - 1 = keyed hash of the 4-tuple and
- * time slot) authenticates its source (to AF_XDP, or syn_auth written from
- * here) and a forged one is dropped (SYN_R_DROP_BAD_COOKIE).  Returns an
- * XDP action, or -1 for "not mine, go on".  Nothing yet.
- */
-static __always_inline int cookie_ack_hook(struct xdp_md *ctx, struct pkt *p)
+static __always_inline struct syn_prefix *lookup_prefix(struct pkt *p)
 {
-	return -1;
+	if (p->v6)
+		return bpf_map_lookup_elem(&syn_prefix_v6, &p->dst.v6);
+	return bpf_map_lookup_elem(&syn_prefix_v4, &p->dst.v4);
+}
+
+/*
+ * The client's answer to our SYN-ACK (see "The handshake" in syn-shared.h):
+ * ack_seq - 1 must be the cookie cookie-hash.h makes for the tuple and the
+ * client's ISN, seq - 1.  Judged: a pure ACK (ACK; no SYN, RST, FIN; no
+ * payload by the IP length: an established flow's data, FIN and RST pass as
+ * before) to a prefix in mode on, from a source not authenticated, once user
+ * space has set a cookie key (before, no cookie was ever sent).  Returns an
+ * XDP action, or -1 for "not mine, go on" (pass-not-syn).
+ */
+static __always_inline int cookie_ack_hook(struct xdp_md *ctx, struct pkt *p,
+					   __u8 flags, __u64 now)
+{
+	struct syn_cookie_keys *keys;
+	struct syn_prefix_stats *ps;
+	struct cookie_tuple t = {};
+	struct syn_prefix *pfx;
+	struct syn_config *cfg;
+	__u64 *auth, ttl, exp;
+	__u32 zero = 0, id;
+
+	if (flags & 0x07)			/* RST, SYN or FIN */
+		return -1;
+	if (p->l3end != p->l4off + p->tcp->doff * 4)
+		return -1;			/* carries data */
+	pfx = lookup_prefix(p);
+	if (!pfx || pfx->mode != SYN_MODE_ON)
+		return -1;
+	keys = bpf_map_lookup_elem(&syn_cookie_keys, &zero);
+	if (!keys || !(keys->valid & SYN_COOKIE_CUR_VALID))
+		return -1;
+	cfg = bpf_map_lookup_elem(&syn_config, &zero);
+	if (!cfg)
+		return -1;
+	ttl = cfg->auth_ttl_ns ? cfg->auth_ttl_ns : SYN_AUTH_TTL_DEFAULT_NS;
+
+	auth = bpf_map_lookup_elem(&syn_auth, &p->src);
+	if (auth && now < *auth) {
+		if (*auth - now < ttl / 2)	/* still talking: renew */
+			*auth = now + ttl;
+		return -1;
+	}
+
+	id = pfx->id;
+	ps = bpf_map_lookup_elem(&syn_prefix_stats, &id);
+	__builtin_memcpy(t.saddr, p->src.addr, 16);
+	if (p->v6) {
+		__builtin_memcpy(t.daddr, p->dst.v6.addr, 16);
+	} else {
+		t.daddr[10] = 0xff;
+		t.daddr[11] = 0xff;
+		__builtin_memcpy(&t.daddr[12], p->dst.v4.addr, 4);
+	}
+	t.sport = p->tcp->source;
+	t.dport = p->tcp->dest;
+	if (cookie_verify(keys, &t, bpf_ntohl(p->tcp->seq) - 1,
+			  bpf_ntohl(p->tcp->ack_seq) - 1, now) < 0) {
+		if (ps)
+			ps->cookies_bad++;
+		return count(SYN_R_DROP_BAD_COOKIE, ctx, XDP_DROP);
+	}
+
+	exp = now + ttl;
+	bpf_map_update_elem(&syn_auth, &p->src, &exp, BPF_ANY);
+	if (ps)
+		ps->cookies_valid++;
+	if (cfg->flags & SYN_CF_DROP_VALID_ACK)
+		return count(SYN_R_DROP_COOKIE_ACK, ctx, XDP_DROP);
+	return count(SYN_R_PASS_ACK, ctx, XDP_PASS);
 }
 
 /* Token bucket in nanoseconds of credit, per CPU: no atomics needed. */
@@ -351,17 +439,14 @@ int gwd_syn(struct xdp_md *ctx)
 	/* Byte 13 of the TCP header: CWR ECE URG ACK PSH RST SYN FIN. */
 	flags = ((__u8 *)p.tcp)[13];
 	if ((flags & 0x12) == 0x10) {		/* ACK without SYN */
-		act = cookie_ack_hook(ctx, &p);
+		act = cookie_ack_hook(ctx, &p, flags, now);
 		if (act >= 0)
 			return act;
 	}
 	if ((flags & 0x12) != 0x02)		/* not SYN without ACK */
 		return count(SYN_R_PASS_NOT_SYN, ctx, XDP_PASS);
 
-	if (p.v6)
-		pfx = bpf_map_lookup_elem(&syn_prefix_v6, &p.dst.v6);
-	else
-		pfx = bpf_map_lookup_elem(&syn_prefix_v4, &p.dst.v4);
+	pfx = lookup_prefix(&p);
 	if (!pfx || pfx->mode == SYN_MODE_OFF)
 		return count(SYN_R_PASS_UNPROTECTED, ctx, XDP_PASS);
 

@@ -24,6 +24,7 @@
 #include <bpf/libbpf.h>
 
 #include "gwd/xdp/syn-shared.h"
+#include "gwd/xdp/cookie.h"
 
 #ifndef AF_XDP
 #define AF_XDP 44
@@ -34,14 +35,15 @@
 
 static struct bpf_object *obj;
 static int prog_fd, ncpus;
-static int m_stats, m_config, m_blk4, m_blk6, m_pfx4, m_pfx6, m_auth, m_budget, m_xsks;
+static int m_stats, m_config, m_blk4, m_blk6, m_pfx4, m_pfx6, m_auth, m_budget, m_xsks, m_keys;
+static struct syn_cookie_keys keys;
 
 static const char *reason_name[SYN_R_MAX] = {
 	"pass-not-ip", "pass-truncated", "pass-fragment", "pass-ext-limit",
 	"pass-not-tcp", "drop-blocked", "pass-not-syn", "pass-ack",
 	"drop-bad-cookie", "pass-unprotected", "pass-monitor",
 	"pass-authenticated", "drop-budget", "redirect-xsk", "fallback-pass",
-	"fallback-drop",
+	"fallback-drop", "drop-cookie-ack",
 };
 
 /* ---- packets ---- */
@@ -61,6 +63,8 @@ struct spec {
 	int tcpflags;		/* 0 = SYN */
 	int arp;
 	const char *src, *dst;
+	uint32_t seq, ack;	/* TCP sequence and acknowledgment numbers */
+	int payload;		/* TCP payload bytes */
 };
 
 static size_t put16(uint8_t *p, uint16_t v) { p[0] = v >> 8; p[1] = v; return 2; }
@@ -128,9 +132,12 @@ static size_t build(const struct spec *s, uint8_t *buf, size_t *l4end)
 		p[12] = 6 << 4;
 		p[13] = s->tcpflags ? s->tcpflags : F_SYN;
 		put16(p + 14, 64240);
+		put16(p + 4, s->seq >> 16); put16(p + 6, s->seq);
+		put16(p + 8, s->ack >> 16); put16(p + 10, s->ack);
 		*l4end = p + 20 - buf;
 		memcpy(p + 20, "\x02\x04\x05\xb4", 4);	/* MSS 1460 */
-		n = 24;
+		memset(p + 24, 'x', s->payload);
+		n = 24 + s->payload;
 	} else {
 		put16(p, 40000); put16(p + 2, 53);
 		*l4end = p + 8 - buf;
@@ -210,10 +217,13 @@ static void authenticate(const char *addr, int64_t for_ns)
 	assert_int_equal(bpf_map_update_elem(m_auth, &k, &exp, BPF_ANY), 0);
 }
 
+static struct syn_config cfg;
+
 static void configure(int fallback, uint64_t cost, uint64_t burst)
 {
 	struct syn_config c = { .fallback = fallback, .budget_cost_ns = cost,
-				.budget_burst_ns = burst };
+				.budget_burst_ns = burst, .flags = cfg.flags,
+				.auth_ttl_ns = cfg.auth_ttl_ns };
 	uint32_t zero = 0;
 
 	assert_int_equal(bpf_map_update_elem(m_config, &zero, &c, BPF_ANY), 0);
@@ -274,6 +284,55 @@ static void expect(const char *what, const struct spec *s, int act, int reason)
 			 r >= 0 ? reason_name[r] : "?");
 }
 
+static void put_keys(void)
+{
+	uint32_t zero = 0;
+
+	assert_int_equal(bpf_map_update_elem(m_keys, &zero, &keys, BPF_ANY), 0);
+}
+
+/* The client's ACK to our SYN-ACK for the SYN s describes (ports 40000 ->
+ * 443, client ISN isn), its cookie made `age` ns ago. */
+static struct spec *cookie_ack(struct spec *s, uint32_t isn, int64_t age)
+{
+	struct cookie_tuple t = { 0 };
+	uint8_t a[4];
+
+	if (s->v6) {
+		assert_int_equal(inet_pton(AF_INET6, s->src, t.saddr), 1);
+		assert_int_equal(inet_pton(AF_INET6, s->dst, t.daddr), 1);
+	} else {
+		inet_pton(AF_INET, s->src, a);
+		cookie_addr_v4(t.saddr, a);
+		inet_pton(AF_INET, s->dst, a);
+		cookie_addr_v4(t.daddr, a);
+	}
+	t.sport = htons(40000);
+	t.dport = htons(443);
+	s->tcpflags = s->tcpflags ? s->tcpflags : F_ACK;
+	s->seq = isn + 1;
+	s->ack = cookie_make(&keys, &t, isn, now_ns() - age, 1460, NULL) + 1;
+	return s;
+}
+
+/* syn_auth's expiry for addr, 0 if none. */
+static uint64_t auth_expiry(const char *addr)
+{
+	struct syn_src k;
+	uint64_t exp;
+
+	src_key(addr, &k);
+	return bpf_map_lookup_elem(m_auth, &k, &exp) ? 0 : exp;
+}
+
+static void forget(const char *addr)
+{
+	struct syn_src k;
+
+	src_key(addr, &k);
+	bpf_map_delete_elem(m_auth, &k);
+}
+
 /* ---- tests ---- */
 
 #define V4(...) (&(struct spec){ __VA_ARGS__ })
@@ -286,7 +345,9 @@ static int reset(void **state)
 	for (size_t i = 0; i < 2; i++)
 		while (bpf_map_get_next_key(fds[i], NULL, &k) == 0)
 			bpf_map_delete_elem(fds[i], &k);
+	memset(&cfg, 0, sizeof(cfg));
 	configure(SYN_FALLBACK_PASS, 0, 0);
+	put_keys();
 	authenticate("100.64.0.1", 3600e9);
 	authenticate("100.64.0.2", -1);
 	authenticate("2001:db8:a::1", 3600e9);
@@ -318,7 +379,7 @@ static void test_table(void **state)
 	expect("on, unauthenticated, no socket v6", V4(.v6 = 1, .src = stranger6, .dst = on6), XDP_PASS, SYN_R_FALLBACK_PASS);
 
 	expect("on, SYN+ACK", V4(.src = stranger, .dst = on, .tcpflags = F_SYN | F_ACK), XDP_PASS, SYN_R_PASS_NOT_SYN);
-	expect("on, ACK (cookie hook: not yet)", V4(.src = stranger, .dst = on, .tcpflags = F_ACK), XDP_PASS, SYN_R_PASS_NOT_SYN);
+	expect("on, forged ACK", V4(.src = stranger, .dst = on, .tcpflags = F_ACK), XDP_DROP, SYN_R_DROP_BAD_COOKIE);
 	expect("on, RST", V4(.src = stranger, .dst = on, .tcpflags = F_RST), XDP_PASS, SYN_R_PASS_NOT_SYN);
 	expect("on, SYN+FIN counts as a SYN", V4(.src = stranger, .dst = on, .tcpflags = F_SYN | F_FIN), XDP_PASS, SYN_R_FALLBACK_PASS);
 	expect("on, UDP", V4(.src = stranger, .dst = on, .proto = UDP), XDP_PASS, SYN_R_PASS_NOT_TCP);
@@ -343,6 +404,101 @@ static void test_table(void **state)
 	expect("v6 six ext headers (the limit)", V4(.v6 = 1, .src = stranger6, .dst = on6, .ext = { HOP, DST, RT, DST, RT, DST }, .next = 6), XDP_PASS, SYN_R_FALLBACK_PASS);
 	expect("v6 seven ext headers", V4(.v6 = 1, .src = stranger6, .dst = on6, .ext = { HOP, DST, RT, DST, RT, DST, DST }, .next = 7), XDP_PASS, SYN_R_PASS_EXT_LIMIT);
 	expect("v6 ext headers then UDP", V4(.v6 = 1, .src = stranger6, .dst = on6, .ext = { HOP }, .next = 1, .proto = UDP), XDP_PASS, SYN_R_PASS_NOT_TCP);
+}
+
+#define SLOT_NS (1ll << COOKIE_SLOT_SHIFT)
+
+static void test_cookie_ack(void **state)
+{
+	const char *on = "203.0.113.10", *on6 = "2001:db8:17::10";
+	uint64_t t0, exp;
+
+	/* A valid cookie authenticates its source; the ACK is passed. */
+	t0 = now_ns();
+	expect("v4 cookie ACK", cookie_ack(V4(.src = "100.64.3.1", .dst = on), 1000, 0), XDP_PASS, SYN_R_PASS_ACK);
+	exp = auth_expiry("100.64.3.1");
+	assert_true(exp >= t0 + SYN_AUTH_TTL_DEFAULT_NS && exp <= now_ns() + SYN_AUTH_TTL_DEFAULT_NS);
+	expect("v4 cookie ACK again: authenticated", cookie_ack(V4(.src = "100.64.3.1", .dst = on), 1000, 0), XDP_PASS, SYN_R_PASS_NOT_SYN);
+	expect("v4 SYN after it", V4(.src = "100.64.3.1", .dst = on), XDP_PASS, SYN_R_PASS_AUTHENTICATED);
+	expect("v4 forged ACK", V4(.src = "100.64.3.2", .dst = on, .tcpflags = F_ACK, .seq = 1001, .ack = 0x5eed1234), XDP_DROP, SYN_R_DROP_BAD_COOKIE);
+	assert_true(auth_expiry("100.64.3.2") == 0);
+	expect("v4 SYN after a forged ACK", V4(.src = "100.64.3.2", .dst = on), XDP_PASS, SYN_R_FALLBACK_PASS);
+
+	expect("v6 cookie ACK", cookie_ack(V4(.v6 = 1, .src = "2001:db8:c::31", .dst = on6), 7, 0), XDP_PASS, SYN_R_PASS_ACK);
+	assert_true(auth_expiry("2001:db8:c::31") > now_ns());
+	expect("v6 forged ACK", V4(.v6 = 1, .src = "2001:db8:c::32", .dst = on6, .tcpflags = F_ACK, .seq = 8, .ack = 0xdeadbeef), XDP_DROP, SYN_R_DROP_BAD_COOKIE);
+	assert_true(auth_expiry("2001:db8:c::32") == 0);
+	expect("v6 cookie ACK behind hop+dst+frag", cookie_ack(V4(.v6 = 1, .src = "2001:db8:c::33", .dst = on6, .ext = { HOP, DST, FRAG }, .next = 3), 0xffffffff, 0), XDP_PASS, SYN_R_PASS_ACK);
+	expect("802.1Q v4 cookie ACK", cookie_ack(V4(.tags = 1, .src = "100.64.3.3", .dst = on), 0, 0), XDP_PASS, SYN_R_PASS_ACK);
+	expect("802.1Q v4 forged ACK", V4(.tags = 1, .src = "100.64.3.4", .dst = on, .tcpflags = F_ACK, .ack = 77), XDP_DROP, SYN_R_DROP_BAD_COOKIE);
+	expect("QinQ v6 cookie ACK", cookie_ack(V4(.tags = 2, .v6 = 1, .src = "2001:db8:c::34", .dst = on6), 5, 0), XDP_PASS, SYN_R_PASS_ACK);
+	expect("QinQ v6 forged ACK", V4(.tags = 2, .v6 = 1, .src = "2001:db8:c::35", .dst = on6, .tcpflags = F_ACK, .ack = 77), XDP_DROP, SYN_R_DROP_BAD_COOKIE);
+	expect("v4 options, cookie ACK", cookie_ack(V4(.ipopt = 12, .src = "100.64.3.5", .dst = on), 9, 0), XDP_PASS, SYN_R_PASS_ACK);
+
+	/* The cookie of another connection, or of a slot too old. */
+	struct spec *s = cookie_ack(V4(.src = "100.64.3.6", .dst = on), 1000, 0);
+	s->seq++;
+	expect("cookie ACK, another client ISN", s, XDP_DROP, SYN_R_DROP_BAD_COOKIE);
+	s = cookie_ack(V4(.src = "100.64.3.6", .dst = on), 1000, 0);
+	s->dst = "203.0.113.11";
+	expect("cookie ACK, another server", s, XDP_DROP, SYN_R_DROP_BAD_COOKIE);
+	expect("cookie ACK, a slot old", cookie_ack(V4(.src = "100.64.3.7", .dst = on), 3, SLOT_NS), XDP_PASS, SYN_R_PASS_ACK);
+	expect("cookie ACK, two slots old", cookie_ack(V4(.src = "100.64.3.8", .dst = on), 3, 2 * SLOT_NS + SLOT_NS / 2), XDP_DROP, SYN_R_DROP_BAD_COOKIE);
+
+	/* Not judged: data, FIN, RST, other prefixes, authenticated sources. */
+	expect("forged ACK with data", V4(.src = "100.64.3.9", .dst = on, .tcpflags = F_ACK, .payload = 100), XDP_PASS, SYN_R_PASS_NOT_SYN);
+	expect("forged ACK+FIN", V4(.src = "100.64.3.9", .dst = on, .tcpflags = F_ACK | F_FIN), XDP_PASS, SYN_R_PASS_NOT_SYN);
+	expect("forged ACK+RST", V4(.src = "100.64.3.9", .dst = on, .tcpflags = F_ACK | F_RST), XDP_PASS, SYN_R_PASS_NOT_SYN);
+	expect("forged ACK to monitor", V4(.src = "100.64.3.9", .dst = "192.0.2.10", .tcpflags = F_ACK), XDP_PASS, SYN_R_PASS_NOT_SYN);
+	expect("forged ACK to mode off", V4(.src = "100.64.3.9", .dst = "198.18.0.1", .tcpflags = F_ACK), XDP_PASS, SYN_R_PASS_NOT_SYN);
+	expect("forged ACK to no prefix", V4(.src = "100.64.3.9", .dst = "10.0.0.1", .tcpflags = F_ACK), XDP_PASS, SYN_R_PASS_NOT_SYN);
+	expect("forged ACK, authenticated", V4(.src = "100.64.0.1", .dst = on, .tcpflags = F_ACK), XDP_PASS, SYN_R_PASS_NOT_SYN);
+	expect("forged ACK, authentication expired", V4(.src = "100.64.0.2", .dst = on, .tcpflags = F_ACK), XDP_DROP, SYN_R_DROP_BAD_COOKIE);
+	expect("blocked cookie ACK", cookie_ack(V4(.src = "198.51.100.7", .dst = on), 1, 0), XDP_DROP, SYN_R_DROP_BLOCKED);
+}
+
+static void test_cookie_config(void **state)
+{
+	const char *on = "203.0.113.10";
+	uint64_t t0, exp;
+
+	/* Valid ACKs dropped; a shorter authentication. */
+	cfg.flags = SYN_CF_DROP_VALID_ACK;
+	cfg.auth_ttl_ns = 10e9;
+	configure(SYN_FALLBACK_PASS, 0, 0);
+	t0 = now_ns();
+	expect("cookie ACK, drop-valid-ack", cookie_ack(V4(.src = "100.64.4.1", .dst = on), 1, 0), XDP_DROP, SYN_R_DROP_COOKIE_ACK);
+	exp = auth_expiry("100.64.4.1");
+	assert_true(exp >= t0 + 10e9 && exp <= now_ns() + 10e9);
+	expect("its SYN", V4(.src = "100.64.4.1", .dst = on), XDP_PASS, SYN_R_PASS_AUTHENTICATED);
+
+	/* Less than half the time left: a pure ACK renews it; more: not. */
+	authenticate("100.64.4.2", 4e9);
+	exp = auth_expiry("100.64.4.2");
+	expect("ACK renews", V4(.src = "100.64.4.2", .dst = on, .tcpflags = F_ACK), XDP_PASS, SYN_R_PASS_NOT_SYN);
+	assert_true(auth_expiry("100.64.4.2") >= exp + 5e9);
+	authenticate("100.64.4.3", 6e9);
+	exp = auth_expiry("100.64.4.3");
+	expect("ACK does not renew yet", V4(.src = "100.64.4.3", .dst = on, .tcpflags = F_ACK), XDP_PASS, SYN_R_PASS_NOT_SYN);
+	assert_true(auth_expiry("100.64.4.3") == exp);
+
+	/* Rotation: the previous key still counts, the one before not. */
+	struct spec *old = cookie_ack(V4(.src = "100.64.4.4", .dst = on), 1, 0);
+	assert_int_equal(cookie_keys_rotate(&keys), 0);
+	put_keys();
+	expect("cookie of the previous key", old, XDP_DROP, SYN_R_DROP_COOKIE_ACK);
+	forget("100.64.4.4");
+	assert_int_equal(cookie_keys_rotate(&keys), 0);
+	put_keys();
+	expect("cookie of the key before", old, XDP_DROP, SYN_R_DROP_BAD_COOKIE);
+
+	/* No key yet (workers never started): no cookie was sent, none judged. */
+	struct syn_cookie_keys saved = keys;
+	keys.valid = 0;
+	put_keys();
+	expect("no key: ACK not judged", V4(.src = "100.64.4.5", .dst = on, .tcpflags = F_ACK), XDP_PASS, SYN_R_PASS_NOT_SYN);
+	keys = saved;
+	put_keys();
 }
 
 static void test_fallback_drop(void **state)
@@ -412,14 +568,19 @@ skip:
  * ends before the TCP header does is passed as truncated.  The kernel
  * refuses BPF_PROG_RUN input shorter than an Ethernet header (EINVAL):
  * real XDP never sees such frames either. */
-static void truncations(const char *what, const struct spec *s)
+static void truncations_as(const char *what, const struct spec *s, int wact,
+			   int wreason, const char *fresh)
 {
 	uint8_t pkt[512];
 	size_t l4end, full = build(s, pkt, &l4end);
 	int refused = 0, truncated = 0, whole = 0;
 
 	for (size_t len = 0; len <= full; len++) {
-		int r, act = run(pkt, len, &r);
+		int r, act;
+
+		if (fresh)
+			forget(fresh);
+		act = run(pkt, len, &r);
 
 		if (act == -EINVAL && len < ETH_HLEN) {
 			refused++;
@@ -435,7 +596,7 @@ static void truncations(const char *what, const struct spec *s)
 					 r >= 0 ? reason_name[r] : "?");
 			truncated++;
 		} else {
-			if (act != XDP_PASS || r != SYN_R_FALLBACK_PASS)
+			if (act != wact || r != wreason)
 				fail_msg("%s len %zu: %s", what, len, act_name(act));
 			whole++;
 		}
@@ -444,12 +605,24 @@ static void truncations(const char *what, const struct spec *s)
 	       what, full, refused, ETH_HLEN, truncated, whole);
 }
 
+static void truncations(const char *what, const struct spec *s)
+{
+	truncations_as(what, s, XDP_PASS, SYN_R_FALLBACK_PASS, NULL);
+}
+
 static void test_truncations(void **state)
 {
 	truncations("802.1Q IPv4 SYN", V4(.tags = 1, .src = "100.64.1.1", .dst = "203.0.113.10"));
 	truncations("QinQ IPv4 SYN, 8 bytes of options", V4(.tags = 2, .ipopt = 8, .src = "100.64.1.1", .dst = "203.0.113.10"));
 	truncations("IPv6 SYN", V4(.v6 = 1, .src = "2001:db8:c::1", .dst = "2001:db8:17::10"));
 	truncations("802.1Q IPv6 SYN, hop+dst+frag", V4(.tags = 1, .v6 = 1, .src = "2001:db8:c::1", .dst = "2001:db8:17::10", .ext = { HOP, DST, FRAG }, .next = 3));
+	/* ACKs: judged as soon as the TCP header is whole (the IP length says
+	 * there is no payload, whatever the frame holds). */
+	truncations_as("forged v4 ACK", V4(.src = "100.64.1.1", .dst = "203.0.113.10", .tcpflags = F_ACK, .ack = 5), XDP_DROP, SYN_R_DROP_BAD_COOKIE, NULL);
+	truncations_as("forged QinQ v4 ACK, options", V4(.tags = 2, .ipopt = 8, .src = "100.64.1.1", .dst = "203.0.113.10", .tcpflags = F_ACK, .ack = 5), XDP_DROP, SYN_R_DROP_BAD_COOKIE, NULL);
+	truncations_as("forged 802.1Q v6 ACK, hop+dst+frag", V4(.tags = 1, .v6 = 1, .src = "2001:db8:c::1", .dst = "2001:db8:17::10", .ext = { HOP, DST, FRAG }, .next = 3, .tcpflags = F_ACK, .ack = 5), XDP_DROP, SYN_R_DROP_BAD_COOKIE, NULL);
+	truncations_as("cookie 802.1Q v4 ACK", cookie_ack(V4(.tags = 1, .src = "100.64.1.2", .dst = "203.0.113.10"), 42, 0), XDP_PASS, SYN_R_PASS_ACK, "100.64.1.2");
+	truncations_as("cookie QinQ v6 ACK, hop+dst", cookie_ack(V4(.tags = 2, .v6 = 1, .src = "2001:db8:c::2", .dst = "2001:db8:17::10", .ext = { HOP, DST }, .next = 2), 42, 0), XDP_PASS, SYN_R_PASS_ACK, "2001:db8:c::2");
 }
 
 /* ns per packet through BPF_PROG_RUN: printed, never asserted. */
@@ -471,7 +644,9 @@ static void test_timing(void **state)
 	timing("unauthenticated v4 SYN, mode on", V4(.src = "100.64.1.1", .dst = "203.0.113.10"));
 	timing("authenticated 802.1Q v4 SYN, mode on", V4(.tags = 1, .src = "100.64.0.1", .dst = "203.0.113.10"));
 	timing("unauthenticated v6 SYN, ext headers", V4(.v6 = 1, .src = "2001:db8:c::1", .dst = "2001:db8:17::10", .ext = { HOP, DST }, .next = 2));
-	timing("v4 ACK (not a SYN)", V4(.src = "100.64.1.1", .dst = "203.0.113.10", .tcpflags = F_ACK));
+	timing("forged v4 ACK, mode on", V4(.src = "100.64.1.1", .dst = "203.0.113.10", .tcpflags = F_ACK));
+	timing("v4 ACK with data, mode on", V4(.src = "100.64.1.1", .dst = "203.0.113.10", .tcpflags = F_ACK, .payload = 100));
+	timing("authenticated v4 ACK, mode on", V4(.src = "100.64.0.1", .dst = "203.0.113.10", .tcpflags = F_ACK));
 }
 
 /* ---- setup ---- */
@@ -511,6 +686,8 @@ int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_table, reset),
+		cmocka_unit_test_setup(test_cookie_ack, reset),
+		cmocka_unit_test_setup(test_cookie_config, reset),
 		cmocka_unit_test_setup(test_fallback_drop, reset),
 		cmocka_unit_test_setup(test_budget, reset),
 		cmocka_unit_test_setup(test_socket, reset),
@@ -561,6 +738,11 @@ int main(int argc, char **argv)
 	m_auth = map_fd("syn_auth");
 	m_budget = map_fd("syn_budget");
 	m_xsks = map_fd("syn_xsks");
+	m_keys = map_fd("syn_cookie_keys");
+	if (cookie_keys_rotate(&keys) || cookie_keys_rotate(&keys)) {
+		fprintf(stderr, "test-xdp-verdict: getrandom: %s\n", strerror(errno));
+		return 1;
+	}
 
 	block("198.51.100.0/24");
 	block("2001:db8:bad::/48");
