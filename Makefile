@@ -54,6 +54,14 @@ XDP_OBJ   := gwd/xdp/cookie.o
 tests/unit/test-xdp-cookie: tests/unit/test-xdp-cookie.c $(XDP_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs cmocka)
 
+# The AF_XDP worker (libxdp's xsk API); not in gwd yet.
+FASTPATH_OBJ := gwd/xdp/fastpath.o gwd/xdp/cookie.o
+
+# Builds client, gateway and server namespaces on veth; root only (else 77).
+tests/unit/test-xdp-fastpath: tests/unit/test-xdp-fastpath.c $(FASTPATH_OBJ) gwd/xdp/fastpath.h | $(BPF_OBJ)
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags libbpf libxdp) $(LDFLAGS) -o $@ $< $(FASTPATH_OBJ) \
+		$(shell pkg-config --libs libxdp libbpf)
+
 # Loads gwd/xdp/syn.bpf.o (found next to the binary's ../../) with libbpf.
 tests/unit/test-xdp-verdict: tests/unit/test-xdp-verdict.c $(XDP_OBJ) gwd/xdp/syn-shared.h | $(BPF_OBJ)
 	$(CC) $(CFLAGS) $(shell pkg-config --cflags libbpf) $(LDFLAGS) -o $@ $< $(XDP_OBJ) \
