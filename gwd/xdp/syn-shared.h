@@ -23,7 +23,9 @@
  *   4. The client believes it is connected, but the server has no such
  *      connection: the passed ACK reaches it and it answers with an RST (any
  *      stack, RFC 793 "reset generation"), so connect() succeeds and the
- *      first read or write fails at once with "connection reset".  With
+ *      first read or write fails at once with "connection reset" (or, when
+ *      the reset arrives before the caller wakes, connect() itself fails
+ *      with ECONNRESET: test-xdp-fastpath sees both).  With
  *      SYN_CF_DROP_VALID_ACK the client learns it only when its first data
  *      reaches the server (which resets it), or never for a protocol where
  *      the server speaks first (SMTP, SSH): a timeout, hence pass by default.
