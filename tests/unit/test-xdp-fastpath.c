@@ -16,7 +16,9 @@
  *      server (an echo); the flood's SYNs all go to the worker, none reaches
  *      the server;
  *   3. a forged ACK (raw socket, 10.99.1.3, a made-up cookie) is dropped
- *      (drop-bad-cookie) and never reaches the server.
+ *      (drop-bad-cookie) and never reaches the server;
+ *   4. IPv6 (fd99::/64 in mode on): the client's stack takes the worker's
+ *      v6 SYN-ACK (checksum right), its ACK authenticates fd99:1::2.
  * Root only (netns, BPF, AF_XDP): otherwise SKIP (77).
  */
 #include <errno.h>
@@ -225,6 +227,14 @@ static const char *py_first =
 	"  s.sendall(b'hello\\n'); d=s.recv(100); print('  client: first connection read',repr(d))\n"
 	"except Exception as e: print('  client: first connection:',e)\n";
 
+static const char *py_first6 =
+	"import socket,sys\n"
+	"s=socket.socket(socket.AF_INET6); s.settimeout(3)\n"
+	"try: s.connect(('fd99::10',8080))\n"
+	"except ConnectionResetError as e: print('  client: connect() to [fd99::10]:8080 reset before it returned'); sys.exit(2)\n"
+	"except Exception as e: print('  client: connect() failed:',e); sys.exit(1)\n"
+	"print('  client: connect() to [fd99::10]:8080 returned: the cookie SYN-ACK was accepted',flush=True)\n";
+
 static const char *py_retry =
 	"import socket,sys,time\n"
 	"time.sleep(0.2)\n"
@@ -269,6 +279,8 @@ int main(int argc, char **argv)
 	struct syn_cookie_keys keys = { 0 };
 	struct syn_prefix pfx = { .mode = SYN_MODE_ON, .id = 1 };
 	struct syn_lpm_v4 k4 = { .prefixlen = 24, .addr = { 10, 99, 0, 0 } };
+	struct syn_prefix pfx6 = { .mode = SYN_MODE_ON, .id = 2 };
+	struct syn_lpm_v6 k6 = { .prefixlen = 64, .addr = { 0xfd, 0x99 } };
 	struct syn_config cfg = { .fallback = SYN_FALLBACK_DROP };
 	struct fastpath_config fcfg = { .ifname = "g0", .queue = 0, .keys = &keys };
 	const struct fastpath_stats *st;
@@ -298,6 +310,10 @@ int main(int argc, char **argv)
 	       "ip -n %1$s link set c0 up; ip -n %2$s link set g0 up; ip -n %2$s link set g1 up; ip -n %3$s link set s0 up\n"
 	       "ip -n %1$s route add default via 10.99.1.1; ip -n %3$s route add default via 10.99.0.1\n"
 	       "ip -n %1$s route add 198.18.0.0/16 dev c0\n"
+	       "ip -n %1$s addr add fd99:1::2/64 dev c0 nodad; ip -n %2$s addr add fd99:1::1/64 dev g0 nodad\n"
+	       "ip -n %2$s addr add fd99::1/64 dev g1 nodad; ip -n %3$s addr add fd99::10/64 dev s0 nodad\n"
+	       "ip -n %1$s -6 route add default via fd99:1::1; ip -n %3$s -6 route add default via fd99::1\n"
+	       "ip netns exec %2$s sysctl -qw net.ipv6.conf.all.forwarding=1\n"
 	       "ip netns exec %2$s sysctl -qw net.ipv4.ip_forward=1 net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.g0.rp_filter=0\n",
 	       ns_cli, ns_gw, ns_srv)) {
 		printf("\n*** SKIP test-xdp-fastpath: cannot build the namespaces ***\n\n");
@@ -326,7 +342,8 @@ int main(int argc, char **argv)
 	if (cookie_keys_rotate(&keys) ||
 	    bpf_map_update_elem(bpf_object__find_map_fd_by_name(obj, "syn_cookie_keys"), &zero, &keys, BPF_ANY) ||
 	    bpf_map_update_elem(bpf_object__find_map_fd_by_name(obj, "syn_config"), &zero, &cfg, BPF_ANY) ||
-	    bpf_map_update_elem(bpf_object__find_map_fd_by_name(obj, "syn_prefix_v4"), &k4, &pfx, BPF_ANY)) {
+	    bpf_map_update_elem(bpf_object__find_map_fd_by_name(obj, "syn_prefix_v4"), &k4, &pfx, BPF_ANY) ||
+	    bpf_map_update_elem(bpf_object__find_map_fd_by_name(obj, "syn_prefix_v6"), &k6, &pfx6, BPF_ANY)) {
 		fprintf(stderr, "test-xdp-fastpath: maps: %s\n", strerror(errno));
 		return 1;
 	}
@@ -397,6 +414,23 @@ int main(int argc, char **argv)
 	      (unsigned long long)reason(SYN_R_DROP_BAD_COOKIE));
 	CHECK(!authenticated("10.99.1.3"), "10.99.1.3 is not authenticated");
 	CHECK(srv_tcp("InSegs") == insegs, "the server saw nothing (InSegs %ld -> %ld)", insegs, srv_tcp("InSegs"));
+
+	printf("step 4: IPv6: a first connection to fd99::10\n");
+	before = reason(SYN_R_PASS_ACK);
+	synacks = st->synacks;
+	pids[0] = spawn(ns_cli, py_first6);
+	err = serve_until(pids, 1);
+	CHECK((err == 0 || err == 2) && st->synacks == synacks + 1 && st->syns_v6 == 1,
+	      "the worker answered the v6 SYN and the client's stack took the SYN-ACK");
+	CHECK(reason(SYN_R_PASS_ACK) == before + 1, "its ACK had a valid cookie (pass-ack %llu)",
+	      (unsigned long long)reason(SYN_R_PASS_ACK));
+	{
+		struct syn_src src6;
+		uint64_t exp;
+
+		inet_pton(AF_INET6, "fd99:1::2", src6.addr);
+		CHECK(!bpf_map_lookup_elem(m_auth, &src6, &exp), "fd99:1::2 is in syn_auth");
+	}
 
 	printf("worker: rx %llu, SYNs %llu, SYN-ACKs %llu, malformed %llu, tx full %llu, wakeups %llu\n",
 	       (unsigned long long)st->rx, (unsigned long long)st->syns,
