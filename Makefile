@@ -62,6 +62,27 @@ tests/unit/test-xdp-fastpath: tests/unit/test-xdp-fastpath.c $(FASTPATH_OBJ) gwd
 	$(CC) $(CFLAGS) $(shell pkg-config --cflags libbpf libxdp) $(LDFLAGS) -o $@ $< $(FASTPATH_OBJ) \
 		$(shell pkg-config --libs libxdp libbpf)
 
+# Attach, adopt, replace, detach through libxdp's dispatcher: its own netns
+# and a private bpffs; root only (else 77).  Two other builds of syn.bpf.c:
+# another instruction set (a different tag, the same maps) and a smaller
+# syn_auth (a map that differs), and another tool's program.
+ATTACH_OBJ := gwd/xdp/attach.o
+TEST_BPF  := tests/unit/xdp-foreign.bpf.o tests/unit/syn-v3.bpf.o tests/unit/syn-small.bpf.o
+
+tests/unit/xdp-foreign.bpf.o: tests/unit/xdp-foreign.bpf.c
+	$(CLANG) $(BPF_CFLAGS) -c -o $@ $<
+tests/unit/syn-v3.bpf.o: gwd/xdp/syn.bpf.c gwd/xdp/syn-shared.h gwd/xdp/cookie-hash.h
+	$(CLANG) $(BPF_CFLAGS) -mcpu=v3 -c -o $@ $<
+tests/unit/syn-small.bpf.o: gwd/xdp/syn.bpf.c gwd/xdp/syn-shared.h gwd/xdp/cookie-hash.h
+	$(CLANG) $(BPF_CFLAGS) -DSYN_MAX_AUTH=1024 -c -o $@ $<
+
+gwd/xdp/attach.o: gwd/xdp/attach.c gwd/xdp/attach.h
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags libbpf libxdp) -c -o $@ $<
+
+tests/unit/test-xdp-attach: tests/unit/test-xdp-attach.c $(ATTACH_OBJ) gwd/xdp/attach.h | $(BPF_OBJ) $(TEST_BPF)
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags libbpf libxdp) $(LDFLAGS) -o $@ $< $(ATTACH_OBJ) \
+		$(shell pkg-config --libs libxdp libbpf)
+
 # Loads gwd/xdp/syn.bpf.o (found next to the binary's ../../) with libbpf.
 tests/unit/test-xdp-verdict: tests/unit/test-xdp-verdict.c $(XDP_OBJ) gwd/xdp/syn-shared.h | $(BPF_OBJ)
 	$(CC) $(CFLAGS) $(shell pkg-config --cflags libbpf) $(LDFLAGS) -o $@ $< $(XDP_OBJ) \
@@ -91,7 +112,7 @@ install: all
 	install -D -m 0644 examples/gwd.service $(DESTDIR)/lib/systemd/system/gwd.service
 
 clean:
-	rm -f */*.o gwd/xdp/*.o gwd/gwd gwd/gwctl $(UNIT_BIN)
+	rm -f */*.o gwd/xdp/*.o tests/unit/*.bpf.o gwd/gwd gwd/gwctl $(UNIT_BIN)
 	$(MAKE) -C tests/fuzz clean
 
 .PHONY: all check demo fuzz install clean
