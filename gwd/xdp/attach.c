@@ -11,6 +11,7 @@
 #include <net/if.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <linux/if_link.h>
 #include <linux/magic.h>
 
 #include <bpf/bpf.h>
@@ -265,6 +266,37 @@ static int maps_are_pinned(struct xdp_attached *a, int prog_fd, struct bpf_objec
 	return match;
 }
 
+static uint32_t prog_id_of(struct bpf_object *obj)
+{
+	struct bpf_program *prog = bpf_object__find_program_by_name(obj, XDP_PROG_NAME);
+	struct bpf_prog_info info = { 0 };
+	__u32 ilen = sizeof(info);
+
+	if (!prog || bpf_obj_get_info_by_fd(bpf_program__fd(prog), &info, &ilen))
+		return 0;
+	return info.id;
+}
+
+/* Our single (non-dispatcher) program swapped for this build in one
+ * netlink request (XDP_FLAGS_REPLACE): the slot is never empty. */
+static int replace_single(struct bpf_object *obj, int ifindex, enum xdp_attach_mode mode,
+			  int old_fd, char *why, size_t len)
+{
+	LIBBPF_OPTS(bpf_xdp_attach_opts, opts, .old_prog_fd = old_fd);
+	struct bpf_program *prog = bpf_object__find_program_by_name(obj, XDP_PROG_NAME);
+	__u32 flags = XDP_FLAGS_REPLACE | (mode == XDP_MODE_SKB ? XDP_FLAGS_SKB_MODE
+								: XDP_FLAGS_DRV_MODE);
+	int err;
+
+	err = prog ? bpf_object__load(obj) : -ENOENT;
+	if (!err)
+		err = bpf_xdp_attach(ifindex, bpf_program__fd(prog), flags, &opts);
+	if (err)
+		say(why, len, "cannot replace the single %s program: %s", XDP_PROG_NAME,
+		    strerror(-err));
+	return err;
+}
+
 static int attach_one(struct xdp_attached *a, const char *obj_path, const char *ifname,
 		      unsigned char *tag, bool *have_tag, char *why, size_t len)
 {
@@ -274,6 +306,7 @@ static int attach_one(struct xdp_attached *a, const char *obj_path, const char *
 	enum xdp_attach_mode mode = XDP_MODE_NATIVE;
 	uint32_t old[MAX_OLD];
 	size_t nold = 0, i;
+	bool legacy = false;
 	struct att_if *ai = &a->ifs[a->nifs];
 	char path[512];
 	int ifindex, err;
@@ -301,12 +334,21 @@ static int attach_one(struct xdp_attached *a, const char *obj_path, const char *
 		say(why, len, "%s: cannot read its XDP programs: %s", ifname, strerror(-err));
 		goto out;
 	} else if (xdp_multiprog__is_legacy(mp)) {
+		/* Ours alone, when libxdp could not build a dispatcher (the
+		 * kernel refused freplace programs) and fell back to a single
+		 * program: adopt or swap it; anything else is not ours. */
 		p = xdp_multiprog__main_prog(mp);
-		say(why, len, "%s: its XDP slot holds program %u (%s), not loaded through "
-		    "libxdp's dispatcher: not touching it", ifname,
-		    p ? xdp_program__id(p) : 0, p ? xdp_program__name(p) : "?");
-		err = -EBUSY;
-		goto out;
+		if (!p || strcmp(xdp_program__name(p), XDP_PROG_NAME)) {
+			say(why, len, "%s: its XDP slot holds program %u (%s), not loaded through "
+			    "libxdp's dispatcher: not touching it", ifname,
+			    p ? xdp_program__id(p) : 0, p ? xdp_program__name(p) : "?");
+			err = -EBUSY;
+			goto out;
+		}
+		legacy = true;
+		mode = xdp_multiprog__attach_mode(mp);
+		old[nold++] = xdp_program__id(p);
+		mine = p;
 	} else {
 		mode = xdp_multiprog__attach_mode(mp);
 		for (p = xdp_multiprog__next_prog(NULL, mp); p; p = xdp_multiprog__next_prog(p, mp)) {
@@ -350,6 +392,17 @@ static int attach_one(struct xdp_attached *a, const char *obj_path, const char *
 		goto out;
 	}
 	xdp_program__set_run_prio(prog, XDP_RUN_PRIO);
+	if (legacy) {
+		err = replace_single(obj, ifindex, mode, xdp_program__fd(mine), why, len);
+		if (err)
+			goto out;
+		ai->prog_id = prog_id_of(obj);
+		ai->how = XDP_HOW_REPLACED;
+		a->nifs++;
+		note(a, "%s: program %u replaced by %u in place (no dispatcher)", ifname,
+		     old[0], ai->prog_id);
+		goto out;
+	}
 	err = xdp_program__attach(prog, ifindex, mode, 0);
 	if (err && !mp && mode == XDP_MODE_NATIVE) {
 		char buf[128];
@@ -510,7 +563,11 @@ int xdp_detach_if(const char *pin_dir, const char *ifname, char *why, size_t len
 	if (ifindex) {
 		mp = xdp_multiprog__get_from_ifindex(ifindex);
 		if (!libxdp_get_error(mp)) {
-			if (!xdp_multiprog__is_legacy(mp))
+			p = xdp_multiprog__main_prog(mp);
+			if (xdp_multiprog__is_legacy(mp) && p &&
+			    !strcmp(xdp_program__name(p), XDP_PROG_NAME))
+				ids[n++] = xdp_program__id(p);
+			else if (!xdp_multiprog__is_legacy(mp))
 				for (p = xdp_multiprog__next_prog(NULL, mp); p && n < MAX_OLD;
 				     p = xdp_multiprog__next_prog(p, mp))
 					if (!strcmp(xdp_program__name(p), XDP_PROG_NAME))
