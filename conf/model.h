@@ -199,6 +199,44 @@ struct filter_conf {
 	struct ip_sets_conf sets;
 };
 
+/*
+ * The SYN fast path (XDP and AF_XDP workers, gwd/xdp/).  Per customer, and
+ * so per prefix of the customer, a mode: off passes SYNs untouched, monitor
+ * counts them, on challenges the SYNs of unauthenticated sources with a
+ * cookie SYN-ACK, auto is off until the SYNs to the customer's prefixes
+ * reach on_pps per second, then on until they stayed below off_pps for
+ * hold_s (gwd/xdp/auto.h).
+ */
+enum syn_conf_mode {
+	SYN_CONF_OFF,
+	SYN_CONF_MONITOR,
+	SYN_CONF_ON,
+	SYN_CONF_AUTO,
+};
+
+struct syn_conf {
+	bool present;			/* "syn" given: printed back */
+	enum syn_conf_mode mode;	/* off unless given */
+	uint32_t on_pps;		/* auto: on at or above; else 0 */
+	uint32_t off_pps;		/* auto: off below, < on_pps; else 0 */
+	uint32_t hold_s;		/* auto: below off_pps this long: off; 60 */
+	uint32_t auth_s;		/* a valid cookie ACK authenticates for; 300 */
+	uint32_t budget_pps;		/* per-source SYNs/s while on; 100 */
+	uint32_t budget_burst;		/* and the bucket; 2 * budget_pps */
+};
+
+/* What an unauthenticated SYN to a prefix in mode on gets when no AF_XDP
+ * worker answers on its queue. */
+enum syn_conf_fallback {
+	SYN_CONF_PASS,
+	SYN_CONF_DROP,
+};
+
+struct syn_site_conf {
+	bool present;			/* "syn" given: printed back */
+	enum syn_conf_fallback fallback;	/* pass unless given */
+};
+
 struct customer_conf {
 	char name[GW_NAME_MAX];
 	uint32_t id;			/* 1..65535, unique */
@@ -209,6 +247,7 @@ struct customer_conf {
 	struct path_conf *paths;
 	size_t n_paths;
 	struct filter_conf filter;
+	struct syn_conf syn;
 };
 
 struct site_conf {
@@ -221,6 +260,7 @@ struct site_conf {
 	char control_socket[GW_SOCK_PATH_MAX];
 	char vici_socket[GW_SOCK_PATH_MAX];	/* charon's; GW_DEFAULT_VICI */
 	struct ip_sets_conf filter;	/* "filter": site-wide block and allow */
+	struct syn_site_conf syn;
 };
 
 struct defaults_conf {

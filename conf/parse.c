@@ -357,12 +357,6 @@ static int p_ifprefix(struct pctx *x, struct json_object *v, void *obj,
 	return 0;
 }
 
-static int p_unsupported(struct pctx *x, struct json_object *v, void *obj,
-			 const struct field *f)
-{
-	return perr(x, "not supported by this build yet");
-}
-
 /* The names of e whose bit is in mask, as in `"a", "b" or "c"`. */
 static const char *or_list(char *buf, size_t size, const struct names *e,
 			   unsigned int mask)
@@ -1448,6 +1442,98 @@ static int p_filter(struct pctx *x, struct json_object *v, void *obj,
 	return parse_object(x, v, &filter_table, fc);
 }
 
+/*
+ * The SYN fast path.  The rates are SYNs per second to all the prefixes of
+ * a customer; the most is far above the 278 million of the largest SYN
+ * flood on record per gateway, which is what it must never wrap at.
+ */
+#define MAX_SYN_PPS        100000000
+#define MAX_SYN_HOLD_S     86400
+#define MAX_SYN_AUTH_S     86400
+#define MAX_SYN_BUDGET_PPS 1000000
+#define DEFAULT_SYN_HOLD_S 60
+#define DEFAULT_SYN_AUTH_S 300	/* syn-shared.h SYN_AUTH_TTL_DEFAULT_NS */
+#define DEFAULT_SYN_BUDGET 100
+
+static const char *const syn_mode_names[] = {
+	[SYN_CONF_OFF] = "off",
+	[SYN_CONF_MONITOR] = "monitor",
+	[SYN_CONF_ON] = "on",
+	[SYN_CONF_AUTO] = "auto",
+};
+static const struct names syn_modes = {
+	"a SYN mode", syn_mode_names, N(syn_mode_names),
+};
+
+/* Only auto has thresholds: both required, no default fits every site. */
+static const struct field syn_auto_fields[] = {
+	{ .key = "on_pps", .parse = p_uint, AT(struct syn_conf, on_pps),
+	  .required = true, .min = 1, .max = MAX_SYN_PPS },
+	{ .key = "off_pps", .parse = p_uint, AT(struct syn_conf, off_pps),
+	  .required = true, .min = 1, .max = MAX_SYN_PPS },
+	{ .key = "hold_s", .parse = p_uint, AT(struct syn_conf, hold_s),
+	  .min = 0, .max = MAX_SYN_HOLD_S },
+};
+
+static const struct table syn_mode_fields[] = {
+	[SYN_CONF_OFF] = { NULL, 0 },
+	[SYN_CONF_MONITOR] = { NULL, 0 },
+	[SYN_CONF_ON] = { NULL, 0 },
+	[SYN_CONF_AUTO] = TABLE(syn_auto_fields),
+};
+static const struct variants syn_variants = {
+	"mode", &syn_modes, "with \"mode\":", syn_mode_fields,
+};
+
+/*
+ * "mode" picks one of syn_mode_fields[].  The source's keys are valid in
+ * every mode: gwctl syn mode may turn on a customer the file has off.
+ */
+static const struct field syn_fields[] = {
+	{ .key = "mode", AT(struct syn_conf, mode), .arg = &syn_modes },
+	{ .key = "auth_s", .parse = p_uint, AT(struct syn_conf, auth_s),
+	  .min = 10, .max = MAX_SYN_AUTH_S },
+	{ .key = "budget_pps", .parse = p_uint, AT(struct syn_conf, budget_pps),
+	  .min = 1, .max = MAX_SYN_BUDGET_PPS },
+	{ .key = "budget_burst", .parse = p_uint, AT(struct syn_conf, budget_burst),
+	  .min = 1, .max = 2 * MAX_SYN_BUDGET_PPS },
+};
+static const struct table syn_table = TABLE(syn_fields);
+
+/* What a customer without "syn" has too: parse_customer() sets it. */
+static const struct syn_conf default_syn = {
+	.mode = SYN_CONF_OFF,
+	.hold_s = DEFAULT_SYN_HOLD_S,
+	.auth_s = DEFAULT_SYN_AUTH_S,
+	.budget_pps = DEFAULT_SYN_BUDGET,
+	.budget_burst = 2 * DEFAULT_SYN_BUDGET,
+};
+
+static int p_syn(struct pctx *x, struct json_object *v, void *obj,
+		 const struct field *f)
+{
+	struct syn_conf *sc = (struct syn_conf *)((char *)obj + f->off);
+	int ret;
+
+	if (want(x, v, json_type_object, "an object"))
+		return -EINVAL;
+	sc->present = true;
+	ret = parse_keys(x, v, &syn_table, &syn_variants, sc);
+	if (ret)
+		return ret;
+	if (!json_object_object_get_ex(v, "budget_burst", NULL))
+		sc->budget_burst = 2 * sc->budget_pps;
+	/*
+	 * Equal thresholds would turn it off the moment it turned on, and
+	 * on again at the next sample: the gap is what keeps it from flapping.
+	 */
+	if (sc->mode == SYN_CONF_AUTO && sc->off_pps >= sc->on_pps)
+		return perr_key(x, "off_pps", "%" PRIu32 " is not below on_pps "
+				"%" PRIu32 ": the gap between them keeps the "
+				"mode from flapping", sc->off_pps, sc->on_pps);
+	return 0;
+}
+
 static const struct field customer_fields[] = {
 	{ .key = "name", .parse = p_name, AT(struct customer_conf, name),
 	  .required = true, .arg = &name_syntax },
@@ -1456,12 +1542,15 @@ static const struct field customer_fields[] = {
 	{ .key = "prefixes", .parse = p_prefixes, .required = true },
 	{ .key = "paths", .parse = p_paths, .required = true },
 	{ .key = "filter", .parse = p_filter, AT(struct customer_conf, filter) },
-	{ .key = "syn", .parse = p_unsupported },
+	{ .key = "syn", .parse = p_syn, AT(struct customer_conf, syn) },
 };
 static const struct table customer_table = TABLE(customer_fields);
 
 static int parse_customer(struct pctx *x, struct json_object *v, void *elem)
 {
+	struct customer_conf *cu = elem;
+
+	cu->syn = default_syn;
 	return parse_object(x, v, &customer_table, elem);
 }
 
@@ -1487,6 +1576,30 @@ static const struct field site_filter_fields[] = {
 };
 static const struct table site_filter_table = TABLE(site_filter_fields);
 
+static const char *const syn_fallback_names[] = {
+	[SYN_CONF_PASS] = "pass",
+	[SYN_CONF_DROP] = "drop",
+};
+static const struct names syn_fallbacks = {
+	"a fallback", syn_fallback_names, N(syn_fallback_names),
+};
+
+/* "fallback" pass unless given: 0. */
+static const struct field site_syn_fields[] = {
+	{ .key = "fallback", .parse = p_enum, AT(struct syn_site_conf, fallback),
+	  .arg = &syn_fallbacks },
+};
+static const struct table site_syn_table = TABLE(site_syn_fields);
+
+static int p_site_syn(struct pctx *x, struct json_object *v, void *obj,
+		      const struct field *f)
+{
+	struct syn_site_conf *ss = (struct syn_site_conf *)((char *)obj + f->off);
+
+	ss->present = true;
+	return parse_object(x, v, &site_syn_table, ss);
+}
+
 static const struct field site_fields[] = {
 	{ .key = "name", .parse = p_name, AT(struct site_conf, name),
 	  .required = true, .arg = &name_syntax },
@@ -1501,6 +1614,7 @@ static const struct field site_fields[] = {
 	  AT(struct site_conf, vici_socket) },
 	{ .key = "filter", .parse = p_object, AT(struct site_conf, filter),
 	  .arg = &site_filter_table },
+	{ .key = "syn", .parse = p_site_syn, AT(struct site_conf, syn) },
 };
 static const struct table site_table = TABLE(site_fields);
 

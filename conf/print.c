@@ -143,6 +143,14 @@ static struct json_object *site(const struct site_conf *s, bool *ok)
 			put_sets(f, &s->filter, ok);
 		put(o, "filter", f, ok);
 	}
+	/* "syn": {} is kept as given, like a customer's "filter". */
+	if (s->syn.present) {
+		f = json_object_new_object();
+		if (f)
+			put(f, "fallback", str(s->syn.fallback == SYN_CONF_DROP ?
+					       "drop" : "pass"), ok);
+		put(o, "syn", f, ok);
+	}
 	return o;
 }
 
@@ -349,6 +357,31 @@ static struct json_object *filter(const struct filter_conf *fc, bool *ok)
 	return o;
 }
 
+static struct json_object *syn(const struct syn_conf *sc, bool *ok)
+{
+	static const char *const modes[] = {
+		[SYN_CONF_OFF] = "off",
+		[SYN_CONF_MONITOR] = "monitor",
+		[SYN_CONF_ON] = "on",
+		[SYN_CONF_AUTO] = "auto",
+	};
+	struct json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	put(o, "mode", str(modes[sc->mode]), ok);
+	/* The keys only auto takes, after "mode" as parse.c reads them. */
+	if (sc->mode == SYN_CONF_AUTO) {
+		put(o, "on_pps", num(sc->on_pps), ok);
+		put(o, "off_pps", num(sc->off_pps), ok);
+		put(o, "hold_s", num(sc->hold_s), ok);
+	}
+	put(o, "auth_s", num(sc->auth_s), ok);
+	put(o, "budget_pps", num(sc->budget_pps), ok);
+	put(o, "budget_burst", num(sc->budget_burst), ok);
+	return o;
+}
+
 static struct json_object *customer(const struct customer_conf *cu, bool *ok)
 {
 	struct json_object *o = json_object_new_object(), *a;
@@ -366,6 +399,9 @@ static struct json_object *customer(const struct customer_conf *cu, bool *ok)
 	/* "filter": {} is kept as given: present is part of the model. */
 	if (cu->filter.present)
 		put(o, "filter", filter(&cu->filter, ok), ok);
+	/* Likewise "syn": every default spelled out, absent when absent. */
+	if (cu->syn.present)
+		put(o, "syn", syn(&cu->syn, ok), ok);
 	return o;
 }
 

@@ -323,6 +323,14 @@ static void test_defaults(void **state)
 	assert_false(cu->filter.present);
 	assert_int_equal(cu->filter.n_rules, 0);
 	assert_int_equal(c->site.filter.n_block + c->site.filter.n_allow, 0);
+	assert_false(cu->syn.present);
+	assert_int_equal(cu->syn.mode, SYN_CONF_OFF);
+	assert_int_equal(cu->syn.hold_s, 60);
+	assert_int_equal(cu->syn.auth_s, 300);
+	assert_int_equal(cu->syn.budget_pps, 100);
+	assert_int_equal(cu->syn.budget_burst, 200);
+	assert_false(c->site.syn.present);
+	assert_int_equal(c->site.syn.fallback, SYN_CONF_PASS);
 	conf_free(c);
 }
 
@@ -602,6 +610,60 @@ static void test_filter_limits(void **state)
 	}
 }
 
+/* "syn" of a customer and of the site, as the model holds them. */
+static void test_syn(void **state)
+{
+	const char *fmt =
+		"{ \"site\": { \"name\": \"t\", \"ingress\": [\"eth1\"],"
+		" \"underlay\": { \"v4\": \"198.51.100.1\" },"
+		" \"syn\": { \"fallback\": \"drop\" } }, \"customers\": ["
+		"{ \"name\": \"c\", \"id\": 7, \"prefixes\": [\"203.0.113.0/24\"],"
+		" \"paths\": [" BASE_PATH "],"
+		" \"syn\": { \"mode\": \"auto\", \"on_pps\": 20000, \"off_pps\": 5000,"
+		"  \"budget_pps\": 40 } },"
+		"{ \"name\": \"d\", \"id\": 8, \"prefixes\": [\"198.18.0.0/24\"],"
+		" \"paths\": [{ \"name\": \"g\", \"type\": \"gre\", \"remote\": \"192.0.2.9\","
+		"  \"address\": \"10.0.8.1/30\", \"peer\": \"10.0.8.2\" }],"
+		" \"syn\": { \"mode\": \"on\"%s } }] }";
+	const struct syn_conf *sc;
+	struct gw_conf *c = NULL;
+	char *text, *msg;
+
+	/* Auto's own keys in another mode: most likely left from a change. */
+	assert_true(asprintf(&text, fmt, ", \"hold_s\": 5") > 0);
+	msg = check(text, &c);
+	assert_string_equal(msg, "customers[1].syn.hold_s: only valid with "
+			    "\"mode\": \"auto\"\n");
+	assert_null(c);
+	free(msg);
+	free(text);
+
+	assert_true(asprintf(&text, fmt, ", \"auth_s\": 10, \"budget_burst\": 7") > 0);
+	msg = check(text, &c);
+	assert_string_equal(msg, "");
+	free(msg);
+	free(text);
+	assert_true(c->site.syn.present);
+	assert_int_equal(c->site.syn.fallback, SYN_CONF_DROP);
+	sc = &c->customers[0].syn;
+	assert_true(sc->present);
+	assert_int_equal(sc->mode, SYN_CONF_AUTO);
+	assert_int_equal(sc->on_pps, 20000);
+	assert_int_equal(sc->off_pps, 5000);
+	assert_int_equal(sc->hold_s, 60);
+	assert_int_equal(sc->auth_s, 300);
+	assert_int_equal(sc->budget_pps, 40);
+	assert_int_equal(sc->budget_burst, 80);	/* twice budget_pps */
+	sc = &c->customers[1].syn;
+	assert_int_equal(sc->mode, SYN_CONF_ON);
+	assert_int_equal(sc->on_pps, 0);
+	assert_int_equal(sc->off_pps, 0);
+	assert_int_equal(sc->auth_s, 10);
+	assert_int_equal(sc->budget_pps, 100);
+	assert_int_equal(sc->budget_burst, 7);	/* below budget_pps is fine */
+	conf_free(c);
+}
+
 /* The messages the config contract quotes, word for word. */
 static void test_contract_messages(void **state)
 {
@@ -627,10 +689,11 @@ static void test_contract_messages(void **state)
 	       " \"paths\": [" BASE_PATH "] }] }",
 	       "customers[0].prefixes[1]: no path of customer \"mailbox\" has an "
 	       "IPv6 peer\n");
+	/* The SYN fast path of the contract's example, as it is written there. */
 	expect("{" BASE_SITE ", \"customers\": [{ \"name\": \"c\", \"id\": 7,"
-	       " \"prefixes\": [\"203.0.113.0/24\"], \"syn\": {},"
-	       " \"paths\": [" BASE_PATH "] }] }",
-	       "customers[0].syn: not supported by this build yet\n");
+	       " \"prefixes\": [\"203.0.113.0/24\"], \"paths\": [" BASE_PATH "],"
+	       " \"syn\": { \"mode\": \"auto\", \"on_pps\": 20000, \"off_pps\": 5000 } }] }",
+	       "");
 	/* The filter of the contract's example, as it is written there. */
 	expect("{" BASE_SITE ", \"customers\": [{ \"name\": \"c\", \"id\": 7,"
 	       " \"prefixes\": [\"203.0.113.0/24\"], \"paths\": [" BASE_PATH "],"
@@ -1044,6 +1107,18 @@ static void same_filter(const struct filter_conf *a, const struct filter_conf *b
 	same_sets(&a->sets, &b->sets);
 }
 
+static void same_syn(const struct syn_conf *a, const struct syn_conf *b)
+{
+	assert_int_equal(a->present, b->present);
+	assert_int_equal(a->mode, b->mode);
+	assert_int_equal(a->on_pps, b->on_pps);
+	assert_int_equal(a->off_pps, b->off_pps);
+	assert_int_equal(a->hold_s, b->hold_s);
+	assert_int_equal(a->auth_s, b->auth_s);
+	assert_int_equal(a->budget_pps, b->budget_pps);
+	assert_int_equal(a->budget_burst, b->budget_burst);
+}
+
 /* What a printed config means is what the printed one meant. */
 static void same_conf(const struct gw_conf *a, const struct gw_conf *b)
 {
@@ -1059,6 +1134,8 @@ static void same_conf(const struct gw_conf *a, const struct gw_conf *b)
 	assert_string_equal(a->site.control_socket, b->site.control_socket);
 	assert_string_equal(a->site.vici_socket, b->site.vici_socket);
 	same_sets(&a->site.filter, &b->site.filter);
+	assert_int_equal(a->site.syn.present, b->site.syn.present);
+	assert_int_equal(a->site.syn.fallback, b->site.syn.fallback);
 	assert_int_equal(a->defaults.mtu, b->defaults.mtu);
 	assert_memory_equal(&a->defaults.probe, &b->defaults.probe,
 			    sizeof(a->defaults.probe));
@@ -1075,6 +1152,7 @@ static void same_conf(const struct gw_conf *a, const struct gw_conf *b)
 		for (j = 0; j < x->n_paths; j++)
 			same_path(&x->paths[j], &y->paths[j]);
 		same_filter(&x->filter, &y->filter);
+		same_syn(&x->syn, &y->syn);
 	}
 }
 
@@ -1170,6 +1248,7 @@ int main(void)
 		cmocka_unit_test(test_mss),
 		cmocka_unit_test(test_filter),
 		cmocka_unit_test(test_filter_limits),
+		cmocka_unit_test(test_syn),
 		cmocka_unit_test(test_contract_messages),
 		cmocka_unit_test(test_syntax_position),
 		cmocka_unit_test(test_nul_byte),
