@@ -54,6 +54,10 @@ XDP_OBJ   := gwd/xdp/cookie.o
 tests/unit/test-xdp-cookie: tests/unit/test-xdp-cookie.c $(XDP_OBJ)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs cmocka)
 
+# Mode auto of the SYN fast path: pure, no library.
+tests/unit/test-xdp-auto: tests/unit/test-xdp-auto.c gwd/xdp/auto.o
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs cmocka)
+
 # The AF_XDP worker (libxdp's xsk API); not in gwd yet.
 FASTPATH_OBJ := gwd/xdp/fastpath.o gwd/xdp/cookie.o
 
