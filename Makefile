@@ -66,6 +66,14 @@ tests/unit/test-xdp-fastpath: tests/unit/test-xdp-fastpath.c $(FASTPATH_OBJ) gwd
 	$(CC) $(CFLAGS) $(shell pkg-config --cflags libbpf libxdp) $(LDFLAGS) -o $@ $< $(FASTPATH_OBJ) \
 		$(shell pkg-config --libs libxdp libbpf)
 
+# tests/bench/syn: the SYN fast path against XDP_DROP and kernel SYN cookies.
+tests/bench/syn-count.bpf.o: tests/bench/syn-count.bpf.c
+	$(CLANG) $(BPF_CFLAGS) -c -o $@ $<
+
+tests/bench/syn-bench: tests/bench/syn-bench.c $(FASTPATH_OBJ) gwd/xdp/fastpath.h | $(BPF_OBJ)
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags libbpf libxdp) $(LDFLAGS) -o $@ $< $(FASTPATH_OBJ) \
+		$(shell pkg-config --libs libxdp libbpf)
+
 # Attach, adopt, replace, detach through libxdp's dispatcher: its own netns
 # and a private bpffs; root only (else 77).  Two other builds of syn.bpf.c:
 # another instruction set (a different tag, the same maps) and a smaller

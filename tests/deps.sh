@@ -8,6 +8,7 @@ pkgs=(
 	libbpf-dev libxdp-dev linux-libc-dev	# the XDP fast path (clang -target bpf)
 	libmnl-dev libnftnl-dev libjson-c-dev libsystemd-dev libcmocka-dev	# libraries
 	iproute2 iputils-ping netcat-openbsd python3 procps nftables tcpdump	# lab scenarios
+	netsniff-ng				# trafgen: the SYN flood of tests/bench/syn
 	frr					# a real BFD peer (bfdd) on the customer side
 	strongswan-charon strongswan-swanctl libstrongswan-standard-plugins	# IKEv2 (AES-GCM, X25519): gwd drives one, customers run one
 	qemu-system-x86 linux-image-amd64 busybox-static kmod xz-utils zstd	# VM tier
