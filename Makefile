@@ -66,6 +66,11 @@ tests/unit/test-xdp-fastpath: tests/unit/test-xdp-fastpath.c $(FASTPATH_OBJ) gwd
 	$(CC) $(CFLAGS) $(shell pkg-config --cflags libbpf libxdp) $(LDFLAGS) -o $@ $< $(FASTPATH_OBJ) \
 		$(shell pkg-config --libs libxdp libbpf)
 
+# fastpath_synack(), the frame rewrite alone: pure user space, no root.
+tests/unit/test-xdp-synack: tests/unit/test-xdp-synack.c $(FASTPATH_OBJ) gwd/xdp/fastpath.h
+	$(CC) $(CFLAGS) $(shell pkg-config --cflags libbpf libxdp) $(LDFLAGS) -o $@ $< $(FASTPATH_OBJ) \
+		$(shell pkg-config --libs libxdp libbpf cmocka)
+
 # tests/bench/syn: the SYN fast path against XDP_DROP and kernel SYN cookies.
 tests/bench/syn-count.bpf.o: tests/bench/syn-count.bpf.c
 	$(CLANG) $(BPF_CFLAGS) -c -o $@ $<
