@@ -305,6 +305,18 @@ static void test_truncated(void **state)
 		full = build(frame, &s);
 		for (unsigned len = 0; len < full; len++)
 			refused(s.name, len, frame, len);
+		/* Cut with the IP length saying so: the headers end early. */
+		for (unsigned len = 0; len < full; len++) {
+			unsigned ip = 14 + 4 * s.ntags;
+			uint8_t cut[CAP];
+
+			memcpy(cut, frame, full);
+			if (s.v6 && len >= ip + 40)
+				wr16(cut + ip + 4, len - ip - 40);
+			else if (!s.v6 && len >= ip + 4)
+				wr16(cut + ip + 2, len - ip);
+			refused(s.name, len, cut, len);
+		}
 		/* The whole frame passes (in a buffer of CAP bytes). */
 		{
 			uint8_t *b = calloc(1, CAP);
