@@ -46,17 +46,20 @@ gwd/gwctl: gwd/gwctl.o gwd/ctl-client.o
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 tests/unit/test-%: tests/unit/test-%.c $(GWD_OBJ) $(LIB_OBJ)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(shell pkg-config --libs cmocka)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(LDLIBS) $(shell pkg-config --libs cmocka)
+
+# A test shares layouts with gwd and the BPF program: rebuilt with any header.
+$(UNIT_BIN) tests/bench/syn-bench: $(wildcard */*.h gwd/xdp/*.h)
 
 # SYN cookies in user space (the AF_XDP workers will link it too).
 XDP_OBJ   := gwd/xdp/cookie.o
 
 tests/unit/test-xdp-cookie: tests/unit/test-xdp-cookie.c $(XDP_OBJ)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs cmocka)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(shell pkg-config --libs cmocka)
 
 # Mode auto of the SYN fast path: pure, no library.
 tests/unit/test-xdp-auto: tests/unit/test-xdp-auto.c gwd/xdp/auto.o
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(shell pkg-config --libs cmocka)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $(filter %.c %.o,$^) $(shell pkg-config --libs cmocka)
 
 # The AF_XDP worker (libxdp's xsk API); not in gwd yet.
 FASTPATH_OBJ := gwd/xdp/fastpath.o gwd/xdp/cookie.o

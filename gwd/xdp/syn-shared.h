@@ -87,8 +87,17 @@ enum syn_reason {
 	SYN_R_FALLBACK_DROP,		/* mode on, no socket on the queue, fallback drop */
 	SYN_R_DROP_COOKIE_ACK,		/* a valid cookie ACK: source authenticated, dropped
 					 * (SYN_CF_DROP_VALID_ACK) */
+	SYN_R_PASS_ALLOWED,		/* source in syn_allowed_v4/v6 */
 	SYN_R_MAX
 };
+
+/* Their names, for gwctl and the tests, in enum syn_reason's order. */
+#define SYN_REASON_NAMES {						\
+	"pass-not-ip", "pass-truncated", "pass-fragment", "pass-ext-limit", \
+	"pass-not-tcp", "drop-blocked", "pass-not-syn", "pass-ack",	\
+	"drop-bad-cookie", "pass-unprotected", "pass-monitor",		\
+	"pass-authenticated", "drop-budget", "redirect-xsk",		\
+	"fallback-pass", "fallback-drop", "drop-cookie-ack", "pass-allowed" }
 
 /* syn_stats: BPF_MAP_TYPE_PERCPU_ARRAY, index enum syn_reason. */
 struct syn_counter {
@@ -101,16 +110,43 @@ struct syn_counter {
 
 #define SYN_AUTH_TTL_DEFAULT_NS	(300ull * 1000000000ull)
 
-/* syn_config: BPF_MAP_TYPE_ARRAY, one entry at index 0.  All zero is a
- * valid configuration: fallback pass, no budget, valid cookie ACKs passed,
- * sources authenticated for SYN_AUTH_TTL_DEFAULT_NS. */
+/* syn_config: BPF_MAP_TYPE_ARRAY, one entry at index 0, the site's
+ * settings.  All zero is valid: fallback pass, valid cookie ACKs passed. */
 struct syn_config {
 	__u32 fallback;		/* enum syn_fallback */
 	__u32 flags;		/* SYN_CF_* */
+};
+
+/* syn_blocked_v4 / syn_allowed_v4 / syn_prefix_v4: BPF_MAP_TYPE_LPM_TRIE. */
+struct syn_lpm_v4 {
+	__u32 prefixlen;	/* 0..32 */
+	__u8 addr[4];
+};
+
+/* syn_blocked_v6 / syn_allowed_v6 / syn_prefix_v6: BPF_MAP_TYPE_LPM_TRIE. */
+struct syn_lpm_v6 {
+	__u32 prefixlen;	/* 0..128 */
+	__u8 addr[16];
+};
+
+/* Value of syn_blocked_v4/v6 and syn_allowed_v4/v6: the site-wide block
+ * and allow lists of the filter (config and gwctl), one source of truth
+ * that gwd writes to both nftables and these maps.  Allowed sources pass
+ * before anything else, as in the filter. */
+struct syn_block {
+	__u64 expires_ns;	/* bpf_ktime_get_ns() clock; 0 = never */
+};
+
+/* Value of syn_prefix_v4/v6: one per protected prefix, with its
+ * customer's settings. */
+struct syn_prefix {
+	__u32 mode;		/* enum syn_mode */
+	__u32 id;		/* index into syn_prefix_stats, < SYN_MAX_PREFIXES */
 	/* Per-source SYN budget, a token bucket kept in nanoseconds of credit
 	 * so the program never divides: a SYN costs budget_cost_ns (1e9 /
-	 * SYNs per second), the bucket holds budget_burst_ns (burst × cost).
-	 * Per CPU: a source spread over N rx queues gets up to N × the rate.
+	 * SYNs per second), the bucket holds budget_burst_ns (burst x cost).
+	 * Per CPU: a source spread over N rx queues gets up to N x the rate.
+	 * The bucket is the source's, whichever prefix it sends to.
 	 * budget_cost_ns 0 = no budget. */
 	__u64 budget_cost_ns;
 	__u64 budget_burst_ns;
@@ -118,29 +154,6 @@ struct syn_config {
 	 * expiry); 0 = SYN_AUTH_TTL_DEFAULT_NS.  A pure ACK from the source
 	 * with less than half of it left renews it. */
 	__u64 auth_ttl_ns;
-};
-
-/* syn_blocked_v4 / syn_prefix_v4: BPF_MAP_TYPE_LPM_TRIE. */
-struct syn_lpm_v4 {
-	__u32 prefixlen;	/* 0..32 */
-	__u8 addr[4];
-};
-
-/* syn_blocked_v6 / syn_prefix_v6: BPF_MAP_TYPE_LPM_TRIE. */
-struct syn_lpm_v6 {
-	__u32 prefixlen;	/* 0..128 */
-	__u8 addr[16];
-};
-
-/* Value of syn_blocked_v4/v6. */
-struct syn_block {
-	__u64 expires_ns;	/* bpf_ktime_get_ns() clock; 0 = never */
-};
-
-/* Value of syn_prefix_v4/v6: one per protected prefix. */
-struct syn_prefix {
-	__u32 mode;		/* enum syn_mode */
-	__u32 id;		/* index into syn_prefix_stats, < SYN_MAX_PREFIXES */
 };
 
 /* syn_prefix_stats: BPF_MAP_TYPE_PERCPU_ARRAY, index syn_prefix.id: the

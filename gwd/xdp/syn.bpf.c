@@ -5,6 +5,7 @@
  *
  * Verdicts, in order:
  *   not IPv4/IPv6, or a header cut short      -> pass (the other filters judge it)
+ *   source in syn_allowed_v4/v6               -> pass (any protocol)
  *   source in syn_blocked_v4/v6               -> drop (any protocol, fragments too)
  *   non-first fragment, not TCP               -> pass
  *   pure ACK (no SYN/RST/FIN, no payload) to a prefix in mode on, from a
@@ -64,6 +65,22 @@ struct {
 	__type(key, struct syn_lpm_v6);
 	__type(value, struct syn_block);
 } syn_blocked_v6 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, SYN_MAX_BLOCKED);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct syn_lpm_v4);
+	__type(value, struct syn_block);
+} syn_allowed_v4 SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, SYN_MAX_BLOCKED);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct syn_lpm_v6);
+	__type(value, struct syn_block);
+} syn_allowed_v6 SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
@@ -287,7 +304,8 @@ static __always_inline int parse(struct xdp_md *ctx, struct pkt *p)
 	return SYN_R_PASS_NOT_IP;
 }
 
-static __always_inline int blocked(struct pkt *p, __u64 now)
+/* The source in one of the site's lists (syn_blocked or syn_allowed). */
+static __always_inline int listed(struct pkt *p, __u64 now, void *map4, void *map6)
 {
 	struct syn_block *b;
 
@@ -295,12 +313,12 @@ static __always_inline int blocked(struct pkt *p, __u64 now)
 		struct syn_lpm_v6 k = { .prefixlen = 128 };
 
 		__builtin_memcpy(k.addr, p->src.addr, 16);
-		b = bpf_map_lookup_elem(&syn_blocked_v6, &k);
+		b = bpf_map_lookup_elem(map6, &k);
 	} else {
 		struct syn_lpm_v4 k = { .prefixlen = 32 };
 
 		__builtin_memcpy(k.addr, &p->src.addr[12], 4);
-		b = bpf_map_lookup_elem(&syn_blocked_v4, &k);
+		b = bpf_map_lookup_elem(map4, &k);
 	}
 	return b && (b->expires_ns == 0 || now < b->expires_ns);
 }
@@ -345,7 +363,7 @@ static __always_inline int cookie_ack_hook(struct xdp_md *ctx, struct pkt *p,
 	cfg = bpf_map_lookup_elem(&syn_config, &zero);
 	if (!cfg)
 		return -1;
-	ttl = cfg->auth_ttl_ns ? cfg->auth_ttl_ns : SYN_AUTH_TTL_DEFAULT_NS;
+	ttl = pfx->auth_ttl_ns ? pfx->auth_ttl_ns : SYN_AUTH_TTL_DEFAULT_NS;
 
 	auth = bpf_map_lookup_elem(&syn_auth, &p->src);
 	if (auth && now < *auth) {
@@ -382,33 +400,34 @@ static __always_inline int cookie_ack_hook(struct xdp_md *ctx, struct pkt *p,
 	return count(SYN_R_PASS_ACK, ctx, XDP_PASS);
 }
 
-/* Token bucket in nanoseconds of credit, per CPU: no atomics needed. */
-static __always_inline int over_budget(struct pkt *p, struct syn_config *cfg,
+/* Token bucket in nanoseconds of credit (the prefix's settings), per CPU:
+ * no atomics needed. */
+static __always_inline int over_budget(struct pkt *p, struct syn_prefix *pfx,
 				       __u64 now)
 {
 	struct syn_bucket *b, fresh;
 	__u64 credit;
 
-	if (!cfg->budget_cost_ns)
+	if (!pfx->budget_cost_ns)
 		return 0;
 	b = bpf_map_lookup_elem(&syn_budget, &p->src);
 	if (!b) {	/* a new source starts with a full bucket, less this SYN */
-		if (cfg->budget_burst_ns < cfg->budget_cost_ns)
+		if (pfx->budget_burst_ns < pfx->budget_cost_ns)
 			return 1;
 		fresh.last_ns = now;
-		fresh.credit_ns = cfg->budget_burst_ns - cfg->budget_cost_ns;
+		fresh.credit_ns = pfx->budget_burst_ns - pfx->budget_cost_ns;
 		bpf_map_update_elem(&syn_budget, &p->src, &fresh, BPF_ANY);
 		return 0;
 	}
 	credit = b->credit_ns + (now - b->last_ns);
-	if (credit > cfg->budget_burst_ns)
-		credit = cfg->budget_burst_ns;
+	if (credit > pfx->budget_burst_ns)
+		credit = pfx->budget_burst_ns;
 	b->last_ns = now;
-	if (credit < cfg->budget_cost_ns) {
+	if (credit < pfx->budget_cost_ns) {
 		b->credit_ns = credit;
 		return 1;
 	}
-	b->credit_ns = credit - cfg->budget_cost_ns;
+	b->credit_ns = credit - pfx->budget_cost_ns;
 	return 0;
 }
 
@@ -429,7 +448,9 @@ int gwd_syn(struct xdp_md *ctx)
 		return count(r, ctx, XDP_PASS);
 
 	now = bpf_ktime_get_ns();
-	if (blocked(&p, now))
+	if (listed(&p, now, &syn_allowed_v4, &syn_allowed_v6))
+		return count(SYN_R_PASS_ALLOWED, ctx, XDP_PASS);
+	if (listed(&p, now, &syn_blocked_v4, &syn_blocked_v6))
 		return count(SYN_R_DROP_BLOCKED, ctx, XDP_DROP);
 	if (p.frag)
 		return count(SYN_R_PASS_FRAGMENT, ctx, XDP_PASS);
@@ -467,7 +488,7 @@ int gwd_syn(struct xdp_md *ctx)
 	cfg = bpf_map_lookup_elem(&syn_config, &zero);
 	if (!cfg)	/* cannot happen: an array's entry 0 always exists */
 		return count(SYN_R_FALLBACK_PASS, ctx, XDP_PASS);
-	if (over_budget(&p, cfg, now)) {
+	if (over_budget(&p, pfx, now)) {
 		if (ps)
 			ps->budget_drops++;
 		return count(SYN_R_DROP_BUDGET, ctx, XDP_DROP);

@@ -35,16 +35,10 @@
 
 static struct bpf_object *obj;
 static int prog_fd, ncpus;
-static int m_stats, m_config, m_blk4, m_blk6, m_pfx4, m_pfx6, m_auth, m_budget, m_xsks, m_keys;
+static int m_stats, m_config, m_blk4, m_blk6, m_alw4, m_alw6, m_pfx4, m_pfx6, m_auth, m_budget, m_xsks, m_keys;
 static struct syn_cookie_keys keys;
 
-static const char *reason_name[SYN_R_MAX] = {
-	"pass-not-ip", "pass-truncated", "pass-fragment", "pass-ext-limit",
-	"pass-not-tcp", "drop-blocked", "pass-not-syn", "pass-ack",
-	"drop-bad-cookie", "pass-unprotected", "pass-monitor",
-	"pass-authenticated", "drop-budget", "redirect-xsk", "fallback-pass",
-	"fallback-drop", "drop-cookie-ack",
-};
+static const char *reason_name[SYN_R_MAX] = SYN_REASON_NAMES;
 
 /* ---- packets ---- */
 
@@ -182,10 +176,25 @@ static void block(const char *cidr)
 	lpm(strchr(cidr, ':') ? m_blk6 : m_blk4, cidr, &b);
 }
 
+/* The prefixes protect() put in, so that configure() can give them new
+ * settings (the budget and authentication time are per prefix). */
+static struct { const char *cidr; struct syn_prefix v; } protected_[8];
+static int n_protected;
+
+static void allow(const char *cidr)
+{
+	struct syn_block b = { 0 };
+
+	lpm(strchr(cidr, ':') ? m_alw6 : m_alw4, cidr, &b);
+}
+
 static void protect(const char *cidr, int mode, int id)
 {
 	struct syn_prefix v = { .mode = mode, .id = id };
 
+	assert_true(n_protected < 8);
+	protected_[n_protected].cidr = cidr;
+	protected_[n_protected++].v = v;
 	lpm(strchr(cidr, ':') ? m_pfx6 : m_pfx4, cidr, &v);
 }
 
@@ -217,16 +226,24 @@ static void authenticate(const char *addr, int64_t for_ns)
 	assert_int_equal(bpf_map_update_elem(m_auth, &k, &exp, BPF_ANY), 0);
 }
 
-static struct syn_config cfg;
+/* flags and auth_ttl_ns as the next configure() sets them. */
+static struct { uint32_t flags; uint64_t auth_ttl_ns; } cfg;
 
 static void configure(int fallback, uint64_t cost, uint64_t burst)
 {
-	struct syn_config c = { .fallback = fallback, .budget_cost_ns = cost,
-				.budget_burst_ns = burst, .flags = cfg.flags,
-				.auth_ttl_ns = cfg.auth_ttl_ns };
+	struct syn_config c = { .fallback = fallback, .flags = cfg.flags };
 	uint32_t zero = 0;
 
 	assert_int_equal(bpf_map_update_elem(m_config, &zero, &c, BPF_ANY), 0);
+	for (int i = 0; i < n_protected; i++) {
+		struct syn_prefix v = protected_[i].v;
+
+		v.budget_cost_ns = cost;
+		v.budget_burst_ns = burst;
+		v.auth_ttl_ns = cfg.auth_ttl_ns;
+		lpm(strchr(protected_[i].cidr, ':') ? m_pfx6 : m_pfx4,
+		    protected_[i].cidr, &v);
+	}
 }
 
 static void stats(uint64_t *out)
@@ -367,6 +384,11 @@ static void test_table(void **state)
 	expect("blocked v6 SYN", V4(.v6 = 1, .src = "2001:db8:bad::7", .dst = on6), XDP_DROP, SYN_R_DROP_BLOCKED);
 	expect("blocked v6 SYN behind ext headers", V4(.v6 = 1, .src = "2001:db8:bad::7", .dst = on6, .ext = { HOP, DST }, .next = 2), XDP_DROP, SYN_R_DROP_BLOCKED);
 	expect("blocked QinQ v4", V4(.tags = 2, .src = "198.51.100.7", .dst = on), XDP_DROP, SYN_R_DROP_BLOCKED);
+	/* Allowed passes first, as in the filter: inside a blocked prefix too. */
+	expect("allowed v4 SYN, never challenged", V4(.src = "100.66.0.1", .dst = on), XDP_PASS, SYN_R_PASS_ALLOWED);
+	expect("allowed v4 forged ACK", V4(.src = "100.66.0.1", .dst = on, .tcpflags = F_ACK), XDP_PASS, SYN_R_PASS_ALLOWED);
+	expect("allowed inside a blocked prefix", V4(.src = "198.51.100.200", .dst = on), XDP_PASS, SYN_R_PASS_ALLOWED);
+	expect("allowed v6 SYN", V4(.v6 = 1, .src = "2001:db8:600d::1", .dst = on6), XDP_PASS, SYN_R_PASS_ALLOWED);
 
 	expect("SYN to no prefix", V4(.src = stranger, .dst = "10.0.0.1"), XDP_PASS, SYN_R_PASS_UNPROTECTED);
 	expect("SYN to prefix in mode off", V4(.src = stranger, .dst = off), XDP_PASS, SYN_R_PASS_UNPROTECTED);
@@ -733,6 +755,8 @@ int main(int argc, char **argv)
 	m_config = map_fd("syn_config");
 	m_blk4 = map_fd("syn_blocked_v4");
 	m_blk6 = map_fd("syn_blocked_v6");
+	m_alw4 = map_fd("syn_allowed_v4");
+	m_alw6 = map_fd("syn_allowed_v6");
 	m_pfx4 = map_fd("syn_prefix_v4");
 	m_pfx6 = map_fd("syn_prefix_v6");
 	m_auth = map_fd("syn_auth");
@@ -746,6 +770,9 @@ int main(int argc, char **argv)
 
 	block("198.51.100.0/24");
 	block("2001:db8:bad::/48");
+	allow("100.66.0.0/16");
+	allow("198.51.100.192/26");
+	allow("2001:db8:600d::/48");
 	protect("203.0.113.0/24", SYN_MODE_ON, 1);
 	protect("192.0.2.0/24", SYN_MODE_MONITOR, 2);
 	protect("198.18.0.0/15", SYN_MODE_OFF, 3);
