@@ -2,11 +2,13 @@
 PREFIX    ?= /usr/local
 SBINDIR   ?= $(PREFIX)/sbin
 MANDIR    ?= $(PREFIX)/share/man
-PKGS      := libmnl libnftnl json-c libsystemd
+PKGS      := libmnl libnftnl json-c libsystemd libbpf libxdp
+LIBDIR    ?= $(PREFIX)/lib/gwd
 CC        ?= cc
 CFLAGS    ?= -O2 -g
 CFLAGS    += -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes \
              -Wmissing-prototypes -Wno-unused-parameter -D_GNU_SOURCE -I. \
+             -DGWD_LIBDIR='"$(LIBDIR)"' \
              $(shell pkg-config --cflags $(PKGS))
 LDLIBS    += $(shell pkg-config --libs $(PKGS))
 ifneq ($(SANITIZE),)
@@ -19,7 +21,9 @@ NL_SRC    := $(wildcard netlink/*.c)
 IPSEC_SRC := $(wildcard ipsec/*.c)
 GWD_SRC   := $(filter-out gwd/gwctl.c gwd/main.c,$(wildcard gwd/*.c))
 LIB_OBJ   := $(CONF_SRC:.c=.o) $(NL_SRC:.c=.o) $(IPSEC_SRC:.c=.o)
-GWD_OBJ   := $(GWD_SRC:.c=.o)
+# The SYN fast path's user space (gwd/xdp/): attach, workers, cookies, auto.
+XDP_USER_OBJ := gwd/xdp/attach.o gwd/xdp/fastpath.o gwd/xdp/cookie.o gwd/xdp/auto.o
+GWD_OBJ   := $(GWD_SRC:.c=.o) $(XDP_USER_OBJ)
 
 UNIT_SRC  := $(wildcard tests/unit/test-*.c)
 UNIT_BIN  := $(UNIT_SRC:.c=)
@@ -125,6 +129,7 @@ fuzz:
 install: all
 	install -D -m 0755 gwd/gwd $(DESTDIR)$(SBINDIR)/gwd
 	install -D -m 0755 gwd/gwctl $(DESTDIR)$(SBINDIR)/gwctl
+	install -D -m 0644 gwd/xdp/syn.bpf.o $(DESTDIR)$(LIBDIR)/syn.bpf.o
 	install -D -m 0644 docs/gwd.8 $(DESTDIR)$(MANDIR)/man8/gwd.8
 	install -D -m 0644 docs/gwctl.8 $(DESTDIR)$(MANDIR)/man8/gwctl.8
 	install -D -m 0644 docs/gwd.json.5 $(DESTDIR)$(MANDIR)/man5/gwd.json.5

@@ -190,6 +190,8 @@ int gwd_reload(struct gwd *g, struct conf_diag *d, struct ks_plan *plan_out)
 	log_info("reloading %s", g->conf_file);
 	ret = gwd_apply(g, "reload", plan_out);
 	ipsec_sync(g);
+	/* Failures are logged and retried; delivery does not wait for them. */
+	gwd_syn_sync(g);
 	g->last_reload.ok = ret == 0;
 	snprintf(g->last_reload.message, sizeof(g->last_reload.message), "%s",
 		 ret == 0 ? "applied" : ret == -EIO ? "applied with errors" :

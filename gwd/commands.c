@@ -540,6 +540,28 @@ out:
 	return ret;
 }
 
+static int cmd_syn(void *ctx, int argc, const char *const *argv,
+		   struct ctl_reply *r)
+{
+	char why[160];
+	int ret = gwd_syn_show(ctx, &r->result, why, sizeof(why));
+
+	return ret < 0 ? ctl_reply_error(r, ret, "%s", why) : 0;
+}
+
+static int cmd_syn_mode(void *ctx, int argc, const char *const *argv,
+			struct ctl_reply *r)
+{
+	char msg[256];
+	int ret = gwd_syn_mode(ctx, argv[0], argv[1], msg, sizeof(msg));
+
+	if (ret < 0)
+		return ctl_reply_error(r, ret, "%s", msg);
+	r->result = json_object_new_object();
+	add_str(r->result, "message", msg);
+	return 0;
+}
+
 /* {"ops": [...], "create": N, ...} for plan and reload. */
 static json_object *plan_json(const struct ks_plan *p)
 {
@@ -678,6 +700,8 @@ static const struct ctl_command commands[] = {
 	{ "show", "paths", 0, 0, cmd_paths, "show paths" },
 	{ "show", "ipsec", 0, 1, cmd_ipsec, "show ipsec [CUSTOMER]" },
 	{ "show", "filter", 1, 1, cmd_filter, "show filter CUSTOMER" },
+	{ "show", "syn", 0, 0, cmd_syn, "show syn" },
+	{ "syn", "mode", 2, 2, cmd_syn_mode, "syn mode PREFIX off|monitor|on|auto|config" },
 	{ "block", "add", 1, 5, cmd_block_add, "block add PREFIX [customer NAME] [timeout SECONDS]" },
 	{ "block", "del", 1, 3, cmd_block_del, "block del PREFIX [customer NAME]" },
 	{ "block", "list", 0, 2, cmd_block_list, "block list [customer NAME]" },

@@ -295,16 +295,39 @@ int gwd_filter_element(struct gwd *g, uint32_t id, bool block, bool add,
 		/* Gone either way: the next restore must not bring it back. */
 		if (have)
 			elem_del(f, have);
+		if (!id)
+			gwd_syn_list_entry(g, block, false, p, 0);
 		return ret;
 	}
 	if (ret < 0)
 		return ret;
+	if (!id)
+		gwd_syn_list_entry(g, block, true, p, timeout_s);
 	e.added_us = now_us(g);
 	if (timeout_s)
 		e.expires_us = e.added_us + timeout_s * 1000000ULL;
 	if (elem_add(f, &e) < 0)
 		log_err("filter: out of memory: a restore would miss %s entry",
 			block ? "a block" : "an allow");
+	return 0;
+}
+
+int gwd_filter_site_entries(struct gwd *g,
+			    int (*cb)(void *, bool, const struct gw_prefix *, uint64_t),
+			    void *arg)
+{
+	struct filter *f = g->filter;
+	int ret;
+
+	if (!f)
+		return -ENOTCONN;
+	for (size_t i = 0; i < f->n; i++) {
+		if (f->elems[i].id)
+			continue;
+		ret = cb(arg, f->elems[i].block, &f->elems[i].p, f->elems[i].expires_us);
+		if (ret < 0)
+			return ret;
+	}
 	return 0;
 }
 

@@ -448,6 +448,99 @@ static void print_filter(json_object *res)
 	table_print(&t);
 }
 
+static void print_message(json_object *res)
+{
+	char *msg = field(res, "message");
+
+	printf("%s\n", msg);
+	free(msg);
+}
+
+/* The SYN fast path: where it is, the workers, the prefixes, the verdicts. */
+static void print_syn(json_object *res)
+{
+	json_object *att = get(res, "attached"), *w = get(res, "workers");
+	json_object *pf = get(res, "prefixes"), *reasons = get(res, "reasons");
+	struct table t = { 0 };
+	size_t i, n;
+
+	if (!json_object_is_type(att, json_type_array) ||
+	    !json_object_is_type(pf, json_type_array)) {
+		print_json(res);
+		return;
+	}
+	for (i = 0, n = json_object_array_length(att); i < n; i++) {
+		json_object *e = json_object_array_get_idx(att, i);
+		char *ifn = field(e, "interface"), *id = field(e, "prog_id"), *how = field(e, "how");
+
+		printf("%s: program %s (%s)\n", ifn, id, how);
+		free(ifn);
+		free(id);
+		free(how);
+	}
+	{
+		char *fb = field(res, "fallback"), *gen = field(res, "key_generation");
+
+		printf("fallback %s, cookie key generation %s\n\n", fb, gen);
+		free(fb);
+		free(gen);
+	}
+	table_header(&t, "INTERFACE", "QUEUE", "RX", "SYN-ACKS", "TX-FULL", "RING-FULL", "STATE", NULL);
+	for (i = 0, n = json_object_array_length(w); i < n; i++) {
+		json_object *e = json_object_array_get_idx(w, i);
+		json_object *err = get(e, "error");
+
+		table_field(&t, e, "interface");
+		table_field(&t, e, "queue");
+		table_field(&t, e, "rx");
+		table_field(&t, e, "synacks");
+		table_field(&t, e, "tx_full");
+		table_field(&t, e, "rx_ring_full");
+		table_cell(&t, err ? xasprintf("closed: %s", json_object_get_string(err)) :
+			   xasprintf("%s", json_object_get_boolean(get(e, "zerocopy")) ?
+				     "zero-copy" : "copy"));
+	}
+	table_print(&t);
+	putchar('\n');
+	memset(&t, 0, sizeof(t));
+	table_header(&t, "PREFIX", "CUSTOMER", "MODE", "SYN/S", "SYNS", "CHALLENGED",
+		     "AUTHENTICATED", "BAD-COOKIES", "BUDGET-DROPS", "FALLBACK", NULL);
+	for (i = 0, n = json_object_array_length(pf); i < n; i++) {
+		json_object *e = json_object_array_get_idx(pf, i);
+		const char *conf = json_object_get_string(get(e, "configured"));
+		const char *mode = json_object_get_string(get(e, "mode"));
+
+		table_field(&t, e, "prefix");
+		table_field(&t, e, "customer");
+		if (json_object_get_boolean(get(e, "override")))
+			table_cell(&t, xasprintf("%s (gwctl; configured %s)",
+				   json_object_get_string(get(e, "override_mode")), conf));
+		else if (!strcmp(conf, "auto"))
+			table_cell(&t, xasprintf("auto (%s)", mode));
+		else
+			table_cell(&t, xasprintf("%s", mode));
+		table_field(&t, e, "syn_pps");
+		table_field(&t, e, "syns");
+		table_field(&t, e, "challenged");
+		table_field(&t, e, "cookies_valid");
+		table_field(&t, e, "cookies_bad");
+		table_field(&t, e, "budget_drops");
+		table_field(&t, e, "fallback");
+	}
+	table_print(&t);
+	putchar('\n');
+	memset(&t, 0, sizeof(t));
+	table_header(&t, "VERDICT", "PACKETS", "BYTES", NULL);
+	json_object_object_foreach(reasons, name, v) {
+		if (!json_object_get_int64(get(v, "packets")))
+			continue;
+		table_cell(&t, xasprintf("%s", name));
+		table_field(&t, v, "packets");
+		table_field(&t, v, "bytes");
+	}
+	table_print(&t);
+}
+
 /* What a drain or undrain did, and where the customer's traffic goes now. */
 static void print_drain(json_object *res)
 {
@@ -553,6 +646,10 @@ static const struct command {
 	  false, print_ipsec, NULL },
 	{ "show", "filter", 1, 1, "CUSTOMER", "a customer's filter rules with their counters",
 	  false, print_filter, NULL },
+	{ "show", "syn", 0, 0, "", "the SYN fast path: workers, protected prefixes, verdicts",
+	  false, print_syn, NULL },
+	{ "syn", "mode", 2, 2, "PREFIX MODE", "off, monitor, on or auto for one prefix; config: as configured",
+	  false, print_message, NULL },
 	{ "block", "add", 1, 1, "PREFIX", "drop a source (-c: a customer's only; -t: for a while)",
 	  false, print_entry, NULL },
 	{ "block", "del", 1, 1, "PREFIX", "take a source off the block list (-c: a customer's)",

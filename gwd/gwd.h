@@ -36,6 +36,7 @@ struct reload_result {
 struct probe;
 struct ipsec;
 struct filter;
+struct syn;
 
 #define GWD_STATE_DIR	"/var/lib/gwd"
 
@@ -75,6 +76,7 @@ struct gwd {
 	struct customer_rt *crt;	/* one per customer, in config order */
 	struct ipsec *ipsec;		/* charon and the IPsec paths; NULL without any */
 	struct filter *filter;		/* table inet gwd; NULL until opened */
+	struct syn *syn;		/* the SYN fast path; NULL unless configured */
 	bool seeded;			/* path states taken from the kernel's routes */
 	sd_event_source *resync;	/* pending re-apply after kernel events */
 	uint64_t resync_delay_us;	/* grows while event-driven applies keep changing things */
@@ -200,6 +202,30 @@ int gwd_filter_elements(struct gwd *g, uint32_t id, bool block,
 int gwd_filter_counters(struct gwd *g,
 			int (*cb)(void *, const char *, uint64_t, uint64_t),
 			void *arg);
+/* The site-wide runtime entries gwd mirrors: cb(arg, block, prefix,
+ * expires_us (CLOCK_MONOTONIC, 0: never)).  -ENOTCONN without nftables. */
+int gwd_filter_site_entries(struct gwd *g,
+			    int (*cb)(void *, bool, const struct gw_prefix *, uint64_t),
+			    void *arg);
+
+/*
+ * The SYN fast path (syn*.c, gwd/syn.h): attached to site.ingress while
+ * the config has "syn" (a customer's or the site's), matched to every
+ * running config by gwd_syn_sync(); detached when no config wants it any
+ * more.  gwd_syn_close() leaves it attached: it protects while gwd is
+ * away, and the next start adopts it.
+ */
+int gwd_syn_sync(struct gwd *g);
+void gwd_syn_close(struct gwd *g);
+/* A site-wide runtime block or allow entry was added or deleted. */
+void gwd_syn_list_entry(struct gwd *g, bool block, bool add,
+			const struct gw_prefix *p, uint32_t timeout_s);
+/* gwctl syn mode PREFIX MODE: 0 or -errno, msg saying what was done or why not. */
+int gwd_syn_mode(struct gwd *g, const char *prefix, const char *mode,
+		 char *msg, size_t len);
+/* gwctl show syn: a JSON object in *out (the caller puts it). */
+struct json_object;
+int gwd_syn_show(struct gwd *g, struct json_object **out, char *why, size_t len);
 
 /* Control socket commands (commands.c). */
 int gwd_ctl_open(struct gwd *g);

@@ -143,6 +143,10 @@ static int setup(struct gwd *g)
 	ret = gwd_filter_open(g);
 	if (ret < 0)
 		log_err("filter: nftables: %s", strerror(-ret));
+	/* After the filter: the block and allow lists come from its mirror.
+	 * A fast path that cannot attach costs SYN protection, not delivery;
+	 * it logs why and tries again. */
+	gwd_syn_sync(g);
 	return 0;
 }
 
@@ -150,6 +154,7 @@ static void teardown(struct gwd *g)
 {
 	ctl_close(g->ctl);
 	gwd_ipsec_free(g);
+	gwd_syn_close(g);
 	gwd_filter_close(g);
 	gwd_paths_free(g);
 	sd_event_source_unref(g->resync);

@@ -1,0 +1,537 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The SYN fast path at run time: syn.bpf.o attached to every site.ingress
+ * interface while the config asks for it (a customer or the site has
+ * "syn"), one AF_XDP worker per rx queue on gwd's event loop, the cookie
+ * key rotated every SYN_ROTATE_US, and a tick that samples the counters.
+ *
+ * gwd stopping (or dying) leaves the program and its pinned maps in place:
+ * the prefixes stay protected, authenticated sources stay authenticated,
+ * and an unauthenticated SYN to a prefix in mode on takes the site's
+ * fallback until a worker is back (a closed AF_XDP socket leaves syn_xsks
+ * by itself).  The next start adopts all of it, the key included, so that
+ * cookies sent before still check.
+ *
+ * The workers run at idle priority: BFD, probes and gwctl come first, and
+ * a flood costs the control plane nothing but the leftover CPU.
+ */
+#include <dirent.h>
+#include <sys/vfs.h>
+#include <linux/magic.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
+
+#include "gwd/gwd.h"
+#include "gwd/log.h"
+#include "gwd/syn.h"
+#include "gwd/xdp/attach.h"
+#include "gwd/xdp/cookie.h"
+#include "gwd/xdp/fastpath.h"
+#include "gwd/xdp/syn-shared.h"
+
+#ifndef GWD_LIBDIR
+#define GWD_LIBDIR	"/usr/local/lib/gwd"
+#endif
+
+#define SYN_TICK_US		(200 * 1000ULL)
+/* Two slots (137 s) at least, or cookies still in flight die early. */
+#define SYN_ROTATE_US		(300 * 1000000ULL)
+#define SYN_RETRY_US		(5 * 1000000ULL)
+#define SYN_BACKOFF_MIN_US	(1000000ULL)
+#define SYN_BACKOFF_MAX_US	(30 * 1000000ULL)
+#define SYN_WORKER_BUDGET	256	/* frames per dispatch: ~50 us */
+
+uint64_t syn_now_us(const struct gwd *g)
+{
+	uint64_t now;
+
+	sd_event_now(g->ev, CLOCK_MONOTONIC, &now);
+	return now;
+}
+
+/* The config asks for the fast path. */
+static bool wanted(const struct gw_conf *c)
+{
+	if (!c->site.n_ingress)
+		return false;
+	if (c->site.syn.present)
+		return true;
+	for (size_t i = 0; i < c->n_customers; i++)
+		if (c->customers[i].syn.present)
+			return true;
+	return false;
+}
+
+/* syn.bpf.o: next to the binary in a build tree, else the installed one. */
+static int find_object(char *out, size_t len)
+{
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	char *slash;
+
+	if (n > 0) {
+		exe[n] = 0;
+		slash = strrchr(exe, '/');
+		if (slash) {
+			*slash = 0;
+			if (snprintf(out, len, "%s/xdp/syn.bpf.o", exe) < (int)len &&
+			    !access(out, R_OK))
+				return 0;
+		}
+	}
+	snprintf(out, len, "%s/syn.bpf.o", GWD_LIBDIR);
+	return access(out, R_OK) ? -errno : 0;
+}
+
+/* ---- workers -------------------------------------------------------- */
+
+static void worker_close(struct syn_worker *w, const char *why)
+{
+	w->io = sd_event_source_disable_unref(w->io);
+	fastpath_close(w->fp);
+	w->fp = NULL;
+	snprintf(w->error, sizeof(w->error), "%s", why);
+}
+
+static void worker_failed(struct syn_worker *w, const char *what, int err)
+{
+	char why[160];
+
+	snprintf(why, sizeof(why), "%s: %s", what, strerror(-err));
+	if (strcmp(why, w->error))
+		log_err("syn: worker %s queue %u: %s; SYNs to prefixes in mode on "
+			"take the fallback (%s) until it is back", w->ifname, w->queue,
+			why, w->g->conf->site.syn.fallback == SYN_CONF_DROP ? "drop" : "pass");
+	worker_close(w, why);
+	w->backoff_us = w->backoff_us ? w->backoff_us * 2 : SYN_BACKOFF_MIN_US;
+	if (w->backoff_us > SYN_BACKOFF_MAX_US)
+		w->backoff_us = SYN_BACKOFF_MAX_US;
+	w->retry_us = syn_now_us(w->g) + w->backoff_us;
+}
+
+static int on_worker(sd_event_source *s, int fd, uint32_t revents, void *arg)
+{
+	struct syn_worker *w = arg;
+	int n;
+
+	/* Level-triggered: what is left of a burst comes back next turn,
+	 * after every source of a higher priority had its go. */
+	n = fastpath_process(w->fp, SYN_WORKER_BUDGET);
+	if (n < 0)
+		worker_failed(w, "socket", n);
+	else if (revents & (EPOLLERR | EPOLLHUP))
+		worker_failed(w, "socket", -ENETDOWN);
+	return 0;
+}
+
+static void worker_open(struct syn *s, struct syn_worker *w)
+{
+	struct fastpath_config cfg = {
+		.ifname = w->ifname, .queue = w->queue, .keys = &s->keys,
+	};
+	int ret;
+
+	cfg.xsks_map_fd = xdp_map_fd(s->att, w->ifname, "syn_xsks");
+	ret = cfg.xsks_map_fd < 0 ? cfg.xsks_map_fd : fastpath_open(&cfg, &w->fp);
+	if (ret < 0) {
+		worker_failed(w, "opening its AF_XDP socket", ret);
+		return;
+	}
+	ret = sd_event_add_io(w->g->ev, &w->io, fastpath_fd(w->fp), EPOLLIN,
+			      on_worker, w);
+	if (ret >= 0)
+		ret = sd_event_source_set_priority(w->io, SD_EVENT_PRIORITY_IDLE);
+	if (ret < 0) {
+		worker_failed(w, "event loop", ret);
+		return;
+	}
+	if (w->error[0])
+		log_info("syn: worker %s queue %u is back", w->ifname, w->queue);
+	w->error[0] = 0;
+	w->backoff_us = 0;
+}
+
+/* The rx queues of ifname (at least one). */
+static unsigned rx_queues(const char *ifname)
+{
+	char dir[64 + IF_NAMESIZE];
+	struct dirent *e;
+	unsigned n = 0;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/sys/class/net/%s/queues", ifname);
+	d = opendir(dir);
+	if (!d)
+		return 1;
+	while ((e = readdir(d)))
+		n += !strncmp(e->d_name, "rx-", 3);
+	closedir(d);
+	if (n > SYN_MAX_QUEUES) {
+		log_warn("syn: %s has %u rx queues, workers on the first %u only",
+			 ifname, n, SYN_MAX_QUEUES);
+		n = SYN_MAX_QUEUES;
+	}
+	return n ? n : 1;
+}
+
+static void workers_close(struct syn *s)
+{
+	for (size_t i = 0; i < s->n_w; i++)
+		worker_close(&s->w[i], "");
+	free(s->w);
+	s->w = NULL;
+	s->n_w = 0;
+}
+
+/* One worker per (attached interface, rx queue), all opened anew. */
+static int workers_open(struct gwd *g, struct syn *s)
+{
+	size_t n = 0, k = 0;
+
+	workers_close(s);
+	for (size_t i = 0; i < s->n_if; i++)
+		n += rx_queues(s->ifnames[i]);
+	s->w = calloc(n, sizeof(*s->w));
+	if (!s->w)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->n_if; i++) {
+		unsigned q = rx_queues(s->ifnames[i]);
+
+		for (unsigned j = 0; j < q; j++, k++) {
+			s->w[k].g = g;
+			s->w[k].queue = j;
+			snprintf(s->w[k].ifname, IF_NAMESIZE, "%s", s->ifnames[i]);
+			worker_open(s, &s->w[k]);
+		}
+	}
+	s->n_w = n;
+	return 0;
+}
+
+/* ---- the key -------------------------------------------------------- */
+
+static int key_rotate(struct gwd *g, struct syn *s)
+{
+	struct syn_cookie_keys k = s->keys;
+	uint32_t zero = 0;
+	int ret;
+
+	ret = cookie_keys_rotate(&k);
+	if (ret < 0)
+		return ret;
+	/* The program first: it must accept what the workers start to send. */
+	if (bpf_map_update_elem(s->m_keys, &zero, &k, BPF_ANY))
+		return -errno;
+	s->keys = k;
+	s->rotated_us = syn_now_us(g);
+	explicit_bzero(&k, sizeof(k));
+	return 0;
+}
+
+static int on_rotate(sd_event_source *src, uint64_t usec, void *arg)
+{
+	struct gwd *g = arg;
+	int ret = key_rotate(g, g->syn);
+
+	/* The old key stays in use; cookies are only older. */
+	if (ret < 0)
+		log_err("syn: rotating the cookie key: %s", strerror(-ret));
+	sd_event_source_set_time(src, usec + SYN_ROTATE_US);
+	return 0;
+}
+
+/* The key an earlier run left is kept: its cookies are still in flight. */
+static int key_adopt(struct gwd *g, struct syn *s)
+{
+	uint32_t zero = 0;
+
+	if (bpf_map_lookup_elem(s->m_keys, &zero, &s->keys))
+		return -errno;
+	if (s->keys.valid & SYN_COOKIE_CUR_VALID) {
+		s->rotated_us = syn_now_us(g);
+		return 0;
+	}
+	return key_rotate(g, s);
+}
+
+/* ---- attach --------------------------------------------------------- */
+
+static int map_fds(struct syn *s)
+{
+	static const struct { const char *name; size_t off; } maps[] = {
+		{ "syn_config", offsetof(struct syn, m_config) },
+		{ "syn_cookie_keys", offsetof(struct syn, m_keys) },
+		{ "syn_stats", offsetof(struct syn, m_stats) },
+		{ "syn_prefix_v4", offsetof(struct syn, m_pfx4) },
+		{ "syn_prefix_v6", offsetof(struct syn, m_pfx6) },
+		{ "syn_prefix_stats", offsetof(struct syn, m_pstats) },
+		{ "syn_blocked_v4", offsetof(struct syn, m_blk4) },
+		{ "syn_blocked_v6", offsetof(struct syn, m_blk6) },
+		{ "syn_allowed_v4", offsetof(struct syn, m_alw4) },
+		{ "syn_allowed_v6", offsetof(struct syn, m_alw6) },
+	};
+
+	for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++) {
+		int fd = xdp_map_fd(s->att, NULL, maps[i].name);
+
+		if (fd < 0)
+			return fd;
+		*(int *)((char *)s + maps[i].off) = fd;
+	}
+	return 0;
+}
+
+static bool same_ifnames(const struct syn *s, const struct gw_conf *c)
+{
+	if (s->n_if != c->site.n_ingress)
+		return false;
+	for (size_t i = 0; i < s->n_if; i++)
+		if (strcmp(s->ifnames[i], c->site.ingress[i]))
+			return false;
+	return true;
+}
+
+/* Interfaces of the last attach the config no longer has lose the program. */
+static void detach_removed(struct syn *s, const struct gw_conf *c)
+{
+	char why[256];
+
+	for (size_t i = 0; i < s->n_if; i++) {
+		bool kept = false;
+
+		for (size_t k = 0; k < c->site.n_ingress && !kept; k++)
+			kept = !strcmp(s->ifnames[i], c->site.ingress[k]);
+		if (kept)
+			continue;
+		if (xdp_detach_if(NULL, s->ifnames[i], why, sizeof(why)) < 0)
+			log_err("syn: detaching from %s: %s", s->ifnames[i], why);
+		else
+			log_info("syn: detached from %s (no longer in site.ingress)",
+				 s->ifnames[i]);
+	}
+}
+
+/*
+ * Attach to c's ingress interfaces (adopting what is there), unless that
+ * is done already.  The workers open anew on a new handle: their sockets
+ * go into the new syn_xsks pins.
+ */
+static int attach(struct gwd *g, struct syn *s, const struct gw_conf *c)
+{
+	const char *names[c->site.n_ingress];
+	struct xdp_attached *att = NULL;
+	char why[512];
+	bool first = !s->att;
+	int ret;
+
+	if (s->att && !s->attach_failing && same_ifnames(s, c))
+		return 0;
+	for (size_t i = 0; i < c->site.n_ingress; i++)
+		names[i] = c->site.ingress[i];
+	ret = xdp_attach(s->obj, NULL, names, c->site.n_ingress, &att, why, sizeof(why));
+	if (ret < 0) {
+		if (!s->attach_failing)
+			log_err("syn: cannot attach %s: %s; trying again every %llu s",
+				s->obj, why, SYN_RETRY_US / 1000000);
+		s->attach_failing = true;
+		s->attach_retry_us = syn_now_us(g) + SYN_RETRY_US;
+		return ret;
+	}
+	if (s->att)
+		detach_removed(s, c);
+	workers_close(s);
+	xdp_attached_free(s->att);
+	s->att = att;
+	free(s->ifnames);
+	s->ifnames = calloc(c->site.n_ingress, sizeof(*s->ifnames));
+	s->n_if = s->ifnames ? c->site.n_ingress : 0;
+	for (size_t i = 0; i < s->n_if; i++) {
+		static const char *const how[] = { "attached", "adopted", "replaced" };
+		int h = xdp_attached_how(att, c->site.ingress[i]);
+
+		snprintf(s->ifnames[i], IF_NAMESIZE, "%s", c->site.ingress[i]);
+		log_info("syn: %s: program %s (id %u)", s->ifnames[i],
+			 h >= 0 && h <= 2 ? how[h] : "?",
+			 xdp_attached_prog_id(att, s->ifnames[i]));
+	}
+	if (xdp_attached_notes(att)[0])
+		log_warn("syn: %s", xdp_attached_notes(att));
+	if (s->attach_failing)
+		log_info("syn: attached");
+	s->attach_failing = false;
+	ret = map_fds(s);
+	if (!ret && first)
+		ret = key_adopt(g, s);
+	if (!ret)
+		ret = workers_open(g, s);
+	return ret;
+}
+
+/* ---- the tick ------------------------------------------------------- */
+
+static int on_tick(sd_event_source *src, uint64_t usec, void *arg)
+{
+	struct gwd *g = arg;
+	struct syn *s = g->syn;
+
+	sd_event_source_set_time(src, usec + SYN_TICK_US);
+	if (s->attach_failing && usec >= s->attach_retry_us)
+		gwd_syn_sync(g);
+	if (!s->att)
+		return 0;
+	for (size_t i = 0; i < s->n_w; i++)
+		if (!s->w[i].fp && usec >= s->w[i].retry_us)
+			worker_open(s, &s->w[i]);
+	syn_prefixes_tick(g, usec);
+	return 0;
+}
+
+/* ---- life ----------------------------------------------------------- */
+
+/* libbpf and libxdp narrate (a dispatcher refused, a fallback taken);
+ * what matters reaches the log as gwd's own error.  Their words: -d. */
+static int lib_print(const char *lib, const char *fmt, va_list ap)
+{
+	char line[512];
+	size_t n;
+
+	if (log_max_level < LOG_DEBUG)
+		return 0;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	n = strlen(line);
+	if (n && line[n - 1] == '\n')
+		line[n - 1] = 0;
+	log_debug("%s: %s", lib, line);
+	return 0;
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return lib_print("libbpf", fmt, ap);
+}
+
+static int libxdp_print(enum libxdp_print_level level, const char *fmt, va_list ap)
+{
+	return lib_print("libxdp", fmt, ap);
+}
+
+static int syn_open(struct gwd *g)
+{
+	struct syn *s = calloc(1, sizeof(*s));
+	struct statfs fs;
+	int ret;
+
+	if (!s)
+		return -ENOMEM;
+	g->syn = s;
+	libbpf_set_print(libbpf_print);
+	libxdp_set_print(libxdp_print);
+	ret = find_object(s->obj, sizeof(s->obj));
+	if (ret < 0) {
+		log_err("syn: no syn.bpf.o next to gwd or in %s: %s", GWD_LIBDIR,
+			strerror(-ret));
+		goto fail;
+	}
+	/* systemd mounts it; a shell in a fresh mount namespace may not. */
+	if (statfs("/sys/fs/bpf", &fs) < 0 || fs.f_type != BPF_FS_MAGIC) {
+		log_err("syn: /sys/fs/bpf is not a bpf file system: the SYN fast "
+			"path pins its maps there (mount -t bpf bpf /sys/fs/bpf)");
+		ret = -ENOTDIR;
+		goto fail;
+	}
+	ret = sd_event_add_time_relative(g->ev, &s->tick, CLOCK_MONOTONIC,
+					 SYN_TICK_US, 10000, on_tick, g);
+	if (ret >= 0)
+		ret = sd_event_add_time_relative(g->ev, &s->rotate, CLOCK_MONOTONIC,
+						 SYN_ROTATE_US, 1000000, on_rotate, g);
+	if (ret < 0)
+		goto fail;
+	return 0;
+fail:
+	gwd_syn_close(g);
+	return ret;
+}
+
+void gwd_syn_close(struct gwd *g)
+{
+	struct syn *s = g->syn;
+
+	if (!s)
+		return;
+	workers_close(s);
+	sd_event_source_disable_unref(s->tick);
+	sd_event_source_disable_unref(s->rotate);
+	xdp_attached_free(s->att);
+	explicit_bzero(&s->keys, sizeof(s->keys));
+	free(s->ifnames);
+	free(s->pf);
+	free(s);
+	g->syn = NULL;
+}
+
+/* Not wanted any more: the program leaves the interfaces it was on. */
+static void syn_remove(struct gwd *g)
+{
+	struct syn *s = g->syn;
+	char why[256];
+
+	for (size_t i = 0; i < s->n_if; i++) {
+		if (xdp_detach_if(NULL, s->ifnames[i], why, sizeof(why)) < 0)
+			log_err("syn: detaching from %s: %s", s->ifnames[i], why);
+		else
+			log_info("syn: detached from %s (no \"syn\" in the config)",
+				 s->ifnames[i]);
+	}
+	gwd_syn_close(g);
+}
+
+static int site_config(struct syn *s, const struct gw_conf *c)
+{
+	struct syn_config v = {
+		.fallback = c->site.syn.fallback == SYN_CONF_DROP ?
+			    SYN_FALLBACK_DROP : SYN_FALLBACK_PASS,
+	};
+	uint32_t zero = 0;
+
+	return bpf_map_update_elem(s->m_config, &zero, &v, BPF_ANY) ? -errno : 0;
+}
+
+int gwd_syn_sync(struct gwd *g)
+{
+	const struct gw_conf *c = g->conf;
+	struct syn *s;
+	int ret;
+
+	if (!wanted(c)) {
+		if (g->syn)
+			syn_remove(g);
+		return 0;
+	}
+	if (!g->syn) {
+		ret = syn_open(g);
+		if (ret < 0)
+			return ret;
+	}
+	s = g->syn;
+	/* A failed attach to a changed ingress list keeps the old one's maps
+	 * working; a first one has none yet, and the tick tries again. */
+	ret = attach(g, s, c);
+	if (ret < 0 && !s->att)
+		return ret;
+	ret = site_config(s, c);
+	if (ret < 0) {
+		log_err("syn: writing syn_config: %s", strerror(-ret));
+		return ret;
+	}
+	ret = syn_prefixes_sync(g, c);
+	if (ret < 0)
+		return ret;
+	return syn_lists_sync(g, c);
+}
