@@ -56,11 +56,9 @@ uint64_t syn_now_us(const struct gwd *g)
 	return now;
 }
 
-/* The config asks for the fast path. */
-static bool wanted(const struct gw_conf *c)
+/* The config has "syn" somewhere. */
+static bool configured(const struct gw_conf *c)
 {
-	if (!c->site.n_ingress)
-		return false;
 	if (c->site.syn.present)
 		return true;
 	for (size_t i = 0; i < c->n_customers; i++)
@@ -238,12 +236,15 @@ static int key_rotate(struct gwd *g, struct syn *s)
 static int on_rotate(sd_event_source *src, uint64_t usec, void *arg)
 {
 	struct gwd *g = arg;
-	int ret = key_rotate(g, g->syn);
+	int ret;
 
-	/* The old key stays in use; cookies are only older. */
+	sd_event_source_set_time(src, usec + SYN_ROTATE_US);
+	if (!g->syn->att)
+		return 0;
+	/* On failure the old key stays in use; cookies are only older. */
+	ret = key_rotate(g, g->syn);
 	if (ret < 0)
 		log_err("syn: rotating the cookie key: %s", strerror(-ret));
-	sd_event_source_set_time(src, usec + SYN_ROTATE_US);
 	return 0;
 }
 
@@ -503,17 +504,45 @@ static int site_config(struct syn *s, const struct gw_conf *c)
 	return bpf_map_update_elem(s->m_config, &zero, &v, BPF_ANY) ? -errno : 0;
 }
 
+/*
+ * A start whose config has no "syn" takes the program off the ingress
+ * interfaces where an earlier run left it (its per-interface pins say so).
+ */
+static void detach_leftovers(const struct gw_conf *c)
+{
+	char path[sizeof(XDP_PIN_DIR) + IF_NAMESIZE + 1], why[256];
+
+	for (size_t i = 0; i < c->site.n_ingress; i++) {
+		snprintf(path, sizeof(path), "%s/%s", XDP_PIN_DIR, c->site.ingress[i]);
+		if (access(path, F_OK))
+			continue;
+		if (xdp_detach_if(NULL, c->site.ingress[i], why, sizeof(why)) < 0)
+			log_err("syn: detaching from %s: %s", c->site.ingress[i], why);
+		else
+			log_info("syn: detached from %s (no \"syn\" in the config)",
+				 c->site.ingress[i]);
+	}
+}
+
 int gwd_syn_sync(struct gwd *g)
 {
+	static bool started;
 	const struct gw_conf *c = g->conf;
 	struct syn *s;
 	int ret;
 
-	if (!wanted(c)) {
+	if (configured(c) && !c->site.n_ingress)
+		log_warn("syn: \"syn\" is configured but site.ingress is empty: "
+			 "nothing to attach to");
+	if (!configured(c) || !c->site.n_ingress) {
 		if (g->syn)
 			syn_remove(g);
+		else if (!started)
+			detach_leftovers(c);
+		started = true;
 		return 0;
 	}
+	started = true;
 	if (!g->syn) {
 		ret = syn_open(g);
 		if (ret < 0)
