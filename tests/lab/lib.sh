@@ -11,12 +11,14 @@ trap '((BASH_SUBSHELL)) || echo "FAIL: ${BASH_SOURCE##*/}:$LINENO: $BASH_COMMAND
 
 lab_ns=()   # namespaces we created
 lab_pids=() # background processes we started
+lab_atexit=() # commands (strings, eval'd) run last, once the namespaces are gone
 
 cleanup() {
 	local pid ns
 	for pid in "${lab_pids[@]}"; do kill "$pid" 2>/dev/null || true; done
 	for pid in "${lab_pids[@]}"; do wait "$pid" 2>/dev/null || true; done
 	for ns in "${lab_ns[@]}"; do ip netns del "$ns" 2>/dev/null || true; done
+	for cmd in "${lab_atexit[@]}"; do eval "$cmd" || true; done
 }
 trap cleanup EXIT
 trap 'exit 130' INT # so that the EXIT trap runs
