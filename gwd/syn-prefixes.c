@@ -93,29 +93,34 @@ static int pfx_map(const struct syn *s, const struct gw_prefix *p)
 	return p->addr.family == AF_INET6 ? s->m_pfx6 : s->m_pfx4;
 }
 
-/* x into the map as mode (out of it for off), with its customer's settings. */
+/*
+ * x into the map as mode, with its customer's settings.  Mode off too: the
+ * program passes it untouched, and the entry keeps the prefix's counter
+ * slot for a restart to find.
+ */
 static int pfx_write(struct syn *s, struct syn_pfx *x, uint32_t mode)
 {
 	struct syn_lpm_v6 key = { 0 };
 	struct syn_prefix v = { .mode = mode, .id = x->id };
-	int fd = pfx_map(s, &x->p);
 
 	lpm_key(&x->p, &key);
-	if (mode == SYN_MODE_OFF) {
-		if (bpf_map_delete_elem(fd, &key) && errno != ENOENT)
-			return -errno;
-		x->mode = mode;
-		return 0;
-	}
 	if (x->conf.budget_pps) {
 		v.budget_cost_ns = NS_PER_S / x->conf.budget_pps;
 		v.budget_burst_ns = v.budget_cost_ns * x->conf.budget_burst;
 	}
 	v.auth_ttl_ns = x->conf.auth_s * NS_PER_S;
-	if (bpf_map_update_elem(fd, &key, &v, BPF_ANY))
+	if (bpf_map_update_elem(pfx_map(s, &x->p), &key, &v, BPF_ANY))
 		return -errno;
 	x->mode = mode;
 	return 0;
+}
+
+static void pfx_delete(struct syn *s, const struct gw_prefix *p)
+{
+	struct syn_lpm_v6 key = { 0 };
+
+	lpm_key(p, &key);
+	bpf_map_delete_elem(pfx_map(s, p), &key);
 }
 
 /* The counters of slot id, summed over the CPUs. */
@@ -364,18 +369,13 @@ int syn_prefixes_sync(struct gwd *g, const struct gw_conf *c)
 	for (size_t i = 0; i < s->n_pf; i++) {
 		if (!s->pf[i].customer[0])
 			continue;
-		pfx_write(s, &s->pf[i], SYN_MODE_OFF);
+		pfx_delete(s, &s->pf[i].p);
 		id_free(s, s->pf[i].id);
 		dropped_override |= s->pf[i].override >= 0;
 	}
-	for (size_t f = 0; f < n_found; f++) {
-		struct syn_lpm_v6 key = { 0 };
-
-		if (found[f].matched)
-			continue;
-		lpm_key(&found[f].p, &key);
-		bpf_map_delete_elem(pfx_map(s, &found[f].p), &key);
-	}
+	for (size_t f = 0; f < n_found; f++)
+		if (!found[f].matched)
+			pfx_delete(s, &found[f].p);
 	/* New ones get a slot; then everyone's mode and settings. */
 	for (size_t i = 0; i < k; i++) {
 		struct syn_pfx *x = &pf[i];

@@ -492,6 +492,9 @@ static int syn_open(struct gwd *g)
 						 SYN_ROTATE_US, 1000000, on_rotate, g);
 	if (ret < 0)
 		goto fail;
+	/* Timers are one-shot unless told otherwise; these rearm themselves. */
+	sd_event_source_set_enabled(s->tick, SD_EVENT_ON);
+	sd_event_source_set_enabled(s->rotate, SD_EVENT_ON);
 	return 0;
 fail:
 	gwd_syn_close(g);
