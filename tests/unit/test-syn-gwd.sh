@@ -562,8 +562,8 @@ restart() {
 step "6: restarts"
 restart TERM
 restart KILL
-# A prefix gwctl turned off keeps its counter slot too: the override ends
-# with the restart, the counters go on.
+# A prefix gwctl turned off keeps its counter slot too, and the override
+# outlives the restart (syn-modes.json in the state directory).
 check "gwctl syn mode 198.51.100.128/25 off" quiet gwctl syn mode 198.51.100.128/25 off
 show
 SY=$(pfx 198.51.100.128/25 syns)
@@ -572,10 +572,14 @@ check "... custb mode off (override)" pfx_is 198.51.100.128/25 mode off
 gwd_stop TERM
 if gwd_start "after syn mode off"; then
 	show
-	check "restarted: custb back to on, no override" \
-		[ "$(pfx 198.51.100.128/25 mode)/$(pfx 198.51.100.128/25 override)" = on/false ]
+	check "restarted: custb still off, the override kept" \
+		[ "$(pfx 198.51.100.128/25 mode)/$(pfx 198.51.100.128/25 override)" = off/true ]
 	check "... its counters kept (syns $SY -> $(pfx 198.51.100.128/25 syns), challenged $CH -> $(pfx 198.51.100.128/25 challenged))" \
 		[ "$(pfx 198.51.100.128/25 syns)/$(pfx 198.51.100.128/25 challenged)" = "$SY/$CH" ]
+	check "gwctl syn mode 198.51.100.128/25 config" quiet gwctl syn mode 198.51.100.128/25 config
+	show
+	check "... custb on again, no override" \
+		[ "$(pfx 198.51.100.128/25 mode)/$(pfx 198.51.100.128/25 override)" = on/false ]
 else
 	fail "gwd starts again after syn mode off"
 fi
