@@ -19,7 +19,8 @@
 #   4. mode auto turns on under a SYN burst and off after it;
 #   5. gwctl syn mode: override, back to config, refusals;
 #   6. SIGTERM and kill -9: the program stays, authenticated sources pass
-#      while gwd is down, the next gwd adopts program, key and counters;
+#      while gwd is down, the next gwd adopts program, key, counters and
+#      gwctl's overrides;
 #   7. a reload without "syn" detaches, one with it attaches again;
 #   8. no sanitizer report in gwd's log.
 # gwd's GRE/VRF applies fail on a kernel without them: expected here.
