@@ -27,7 +27,7 @@ static void usage(FILE *f)
 	fprintf(f, "usage: gwd [-c FILE] [-S DIR] [-d]  run the gateway\n"
 		   "       gwd -n [-v] [-c FILE]        check a config (-v: print it normalized)\n"
 		   "  -c FILE  config file (default " GW_DEFAULT_CONF ")\n"
-		   "  -S DIR   state directory: the drains (default " GWD_STATE_DIR ")\n"
+		   "  -S DIR   state directory: drains, SYN mode overrides (default " GWD_STATE_DIR ")\n"
 		   "  -d       log debug messages\n");
 }
 

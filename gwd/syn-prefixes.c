@@ -9,8 +9,9 @@
  * Mode auto is decided here, per prefix, from its SYN rate sampled every
  * tick (gwd/xdp/auto.h): on is written as on, off as monitor, so that the
  * program keeps counting the SYNs auto needs.  gwctl's overrides (syn mode
- * PREFIX MODE) last until "config", until a reload drops the prefix, or
- * until gwd restarts.
+ * PREFIX MODE) last until "config" or until a reload drops the prefix; they
+ * are kept in the state directory (syn-modes.json), so that a restart in
+ * the middle of an attack does not undo them.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -21,10 +22,12 @@
 
 #include "gwd/gwd.h"
 #include "gwd/log.h"
+#include "gwd/statefile.h"
 #include "gwd/syn.h"
 #include "gwd/xdp/syn-shared.h"
 
 #define NS_PER_S	1000000000ULL
+#define SYN_MODES_FILE	"syn-modes.json"
 
 static const char *const mode_names[] = { "off", "monitor", "on", "auto" };
 
@@ -90,29 +93,34 @@ static int pfx_map(const struct syn *s, const struct gw_prefix *p)
 	return p->addr.family == AF_INET6 ? s->m_pfx6 : s->m_pfx4;
 }
 
-/* x into the map as mode (out of it for off), with its customer's settings. */
+/*
+ * x into the map as mode, with its customer's settings.  Mode off too: the
+ * program passes it untouched, and the entry keeps the prefix's counter
+ * slot for a restart to find.
+ */
 static int pfx_write(struct syn *s, struct syn_pfx *x, uint32_t mode)
 {
 	struct syn_lpm_v6 key = { 0 };
 	struct syn_prefix v = { .mode = mode, .id = x->id };
-	int fd = pfx_map(s, &x->p);
 
 	lpm_key(&x->p, &key);
-	if (mode == SYN_MODE_OFF) {
-		if (bpf_map_delete_elem(fd, &key) && errno != ENOENT)
-			return -errno;
-		x->mode = mode;
-		return 0;
-	}
 	if (x->conf.budget_pps) {
 		v.budget_cost_ns = NS_PER_S / x->conf.budget_pps;
 		v.budget_burst_ns = v.budget_cost_ns * x->conf.budget_burst;
 	}
 	v.auth_ttl_ns = x->conf.auth_s * NS_PER_S;
-	if (bpf_map_update_elem(fd, &key, &v, BPF_ANY))
+	if (bpf_map_update_elem(pfx_map(s, &x->p), &key, &v, BPF_ANY))
 		return -errno;
 	x->mode = mode;
 	return 0;
+}
+
+static void pfx_delete(struct syn *s, const struct gw_prefix *p)
+{
+	struct syn_lpm_v6 key = { 0 };
+
+	lpm_key(p, &key);
+	bpf_map_delete_elem(pfx_map(s, p), &key);
 }
 
 /* The counters of slot id, summed over the CPUs. */
@@ -225,12 +233,86 @@ static size_t wanted_count(const struct gw_conf *c)
 	return n;
 }
 
+/* [{"prefix": P, "mode": M}, ...]: the overrides. */
+static int overrides_save(const struct gwd *g)
+{
+	const struct syn *s = g->syn;
+	json_object *list = json_object_new_array();
+	char buf[GW_PREFIXSTRLEN];
+	int ret;
+
+	if (!list)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->n_pf; i++) {
+		json_object *e;
+
+		if (s->pf[i].override < 0)
+			continue;
+		e = json_object_new_object();
+		if (!e || json_object_array_add(list, e)) {
+			json_object_put(e);
+			json_object_put(list);
+			return -ENOMEM;
+		}
+		json_object_object_add(e, "prefix", json_object_new_string(
+			gw_prefix_str(&s->pf[i].p, buf, sizeof(buf))));
+		json_object_object_add(e, "mode", json_object_new_string(
+			syn_conf_mode_name(s->pf[i].override)));
+	}
+	ret = statefile_write(g, SYN_MODES_FILE, list);
+	json_object_put(list);
+	return ret;
+}
+
+/* A start takes the overrides back onto the prefixes that still exist. */
+static void overrides_load(struct gwd *g, struct syn_pfx *pf, size_t n)
+{
+	json_object *root;
+	size_t len;
+
+	if (statefile_read(g, SYN_MODES_FILE, &root, "SYN mode overrides") < 0 || !root)
+		return;
+	len = json_object_array_length(root);
+	for (size_t i = 0; i < len; i++) {
+		json_object *e = json_object_array_get_idx(root, i), *jp, *jm;
+		struct gw_prefix p;
+		struct syn_pfx *x = NULL;
+		int m = -EINVAL;
+
+		if (json_object_object_get_ex(e, "prefix", &jp) &&
+		    json_object_object_get_ex(e, "mode", &jm) &&
+		    json_object_is_type(jp, json_type_string) &&
+		    json_object_is_type(jm, json_type_string) &&
+		    !gw_prefix_parse(json_object_get_string(jp), &p))
+			m = syn_conf_mode_parse(json_object_get_string(jm));
+		if (m < 0) {
+			log_err("%s: entry %zu is not {\"prefix\": ..., \"mode\": ...}; ignored",
+				SYN_MODES_FILE, i);
+			continue;
+		}
+		for (size_t k = 0; k < n && !x; k++)
+			if (gw_prefix_eq(&pf[k].p, &p))
+				x = &pf[k];
+		if (!x || (m == SYN_CONF_AUTO && x->conf.mode != SYN_CONF_AUTO)) {
+			log_warn("%s: %.64s is not protected%s any more; its mode %s is dropped",
+				 SYN_MODES_FILE, json_object_get_string(jp),
+				 x ? " with auto's thresholds" : "", syn_conf_mode_name(m));
+			continue;
+		}
+		x->override = m == (int)x->conf.mode ? -1 : m;
+		log_info("syn: %s %s: mode %s by gwctl (kept from before the start)",
+			 x->customer, json_object_get_string(jp), syn_conf_mode_name(m));
+	}
+	json_object_put(root);
+}
+
 int syn_prefixes_sync(struct gwd *g, const struct gw_conf *c)
 {
 	struct syn *s = g->syn;
 	struct found *found = NULL;
 	size_t n_found = 0, n = wanted_count(c), k = 0, failed = 0;
 	struct syn_pfx *pf;
+	bool dropped_override = false;
 	int ret = 0;
 
 	if (n > SYN_MAX_PREFIXES) {
@@ -281,21 +363,19 @@ int syn_prefixes_sync(struct gwd *g, const struct gw_conf *c)
 			x->conf = cu->syn;
 		}
 	}
+	if (!s->adopted_prefixes)
+		overrides_load(g, pf, k);
 	/* Gone from the config: out of the maps, their slots free. */
 	for (size_t i = 0; i < s->n_pf; i++) {
 		if (!s->pf[i].customer[0])
 			continue;
-		pfx_write(s, &s->pf[i], SYN_MODE_OFF);
+		pfx_delete(s, &s->pf[i].p);
 		id_free(s, s->pf[i].id);
+		dropped_override |= s->pf[i].override >= 0;
 	}
-	for (size_t f = 0; f < n_found; f++) {
-		struct syn_lpm_v6 key = { 0 };
-
-		if (found[f].matched)
-			continue;
-		lpm_key(&found[f].p, &key);
-		bpf_map_delete_elem(pfx_map(s, &found[f].p), &key);
-	}
+	for (size_t f = 0; f < n_found; f++)
+		if (!found[f].matched)
+			pfx_delete(s, &found[f].p);
 	/* New ones get a slot; then everyone's mode and settings. */
 	for (size_t i = 0; i < k; i++) {
 		struct syn_pfx *x = &pf[i];
@@ -316,6 +396,8 @@ int syn_prefixes_sync(struct gwd *g, const struct gw_conf *c)
 	s->n_pf = k;
 	pf = NULL;
 	s->adopted_prefixes = true;
+	if (dropped_override && overrides_save(g) < 0)
+		log_err("syn: cannot save the overrides to %s", SYN_MODES_FILE);
 out:
 	if (ret < 0)
 		log_err("syn: protected prefixes: %s", strerror(-ret));
@@ -396,9 +478,12 @@ int gwd_syn_mode(struct gwd *g, const char *prefix, const char *mode,
 		snprintf(msg, len, "%s: writing syn_prefix: %s", buf, strerror(-ret));
 		return ret;
 	}
-	snprintf(msg, len, "%s %s: mode %s%s (configured %s)", x->customer, buf,
+	ret = overrides_save(g);
+	snprintf(msg, len, "%s %s: mode %s%s (configured %s)%s%s", x->customer, buf,
 		 syn_conf_mode_name(mode_of(x)),
-		 x->override >= 0 ? " by gwctl" : "", syn_conf_mode_name(x->conf.mode));
+		 x->override >= 0 ? " by gwctl" : "", syn_conf_mode_name(x->conf.mode),
+		 ret < 0 ? "; not saved, a restart forgets it: " : "",
+		 ret < 0 ? strerror(-ret) : "");
 	log_info("syn: %s", msg);
 	return 0;
 }

@@ -77,6 +77,7 @@ static json_object *workers_json(const struct syn *s)
 				put_int(o, "rx_dropped", xs.rx_dropped);
 				put_int(o, "rx_ring_full", xs.rx_ring_full);
 			}
+			put_int(o, "behind_ticks", w->behind);
 		} else {
 			put_str(o, "error", w->error);
 		}

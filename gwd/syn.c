@@ -16,7 +16,9 @@
  * a flood costs the control plane nothing but the leftover CPU.
  */
 #include <dirent.h>
+#include <sys/socket.h>
 #include <sys/vfs.h>
+#include <linux/if_xdp.h>
 #include <linux/magic.h>
 #include <errno.h>
 #include <limits.h>
@@ -154,6 +156,8 @@ static void worker_open(struct syn *s, struct syn_worker *w)
 		log_info("syn: worker %s queue %u is back", w->ifname, w->queue);
 	w->error[0] = 0;
 	w->backoff_us = 0;
+	w->ring_full = 0;
+	w->paused = false;
 }
 
 /* The rx queues of ifname (at least one). */
@@ -375,6 +379,37 @@ static int attach(struct gwd *g, struct syn *s, const struct gw_conf *c)
 	return ret;
 }
 
+/*
+ * A worker falls behind when the kernel drops SYNs for its full RX ring.
+ * With fallback drop that is what the fallback would do anyway; with
+ * fallback pass its queue takes the fallback for the next tick, and the
+ * worker, relieved, catches up meanwhile.
+ */
+static void worker_check(struct gwd *g, struct syn_worker *w)
+{
+	struct xdp_statistics xs = { 0 };
+	socklen_t len = sizeof(xs);
+	bool behind;
+
+	if (w->paused) {
+		if (fastpath_pause(w->fp, false) == 0)
+			w->paused = false;
+		return;
+	}
+	if (getsockopt(fastpath_fd(w->fp), SOL_XDP, XDP_STATISTICS, &xs, &len))
+		return;
+	behind = xs.rx_ring_full > w->ring_full;
+	w->ring_full = xs.rx_ring_full;
+	if (!behind || g->conf->site.syn.fallback == SYN_CONF_DROP)
+		return;
+	if (!w->behind++)
+		log_warn("syn: worker %s queue %u fell behind (SYNs lost to its full "
+			 "ring): its SYNs take the fallback (pass) a tick at a time "
+			 "while it does", w->ifname, w->queue);
+	if (fastpath_pause(w->fp, true) == 0)
+		w->paused = true;
+}
+
 /* ---- the tick ------------------------------------------------------- */
 
 static int on_tick(sd_event_source *src, uint64_t usec, void *arg)
@@ -387,9 +422,12 @@ static int on_tick(sd_event_source *src, uint64_t usec, void *arg)
 		gwd_syn_sync(g);
 	if (!s->att)
 		return 0;
-	for (size_t i = 0; i < s->n_w; i++)
-		if (!s->w[i].fp && usec >= s->w[i].retry_us)
+	for (size_t i = 0; i < s->n_w; i++) {
+		if (s->w[i].fp)
+			worker_check(g, &s->w[i]);
+		else if (usec >= s->w[i].retry_us)
 			worker_open(s, &s->w[i]);
+	}
 	syn_prefixes_tick(g, usec);
 	return 0;
 }
@@ -454,6 +492,9 @@ static int syn_open(struct gwd *g)
 						 SYN_ROTATE_US, 1000000, on_rotate, g);
 	if (ret < 0)
 		goto fail;
+	/* Timers are one-shot unless told otherwise; these rearm themselves. */
+	sd_event_source_set_enabled(s->tick, SD_EVENT_ON);
+	sd_event_source_set_enabled(s->rotate, SD_EVENT_ON);
 	return 0;
 fail:
 	gwd_syn_close(g);

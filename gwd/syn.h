@@ -34,6 +34,9 @@ struct syn_worker {
 	uint64_t retry_us;		/* closed: open again at (CLOCK_MONOTONIC) */
 	uint64_t backoff_us;
 	char error[160];		/* why it is closed, "" when open */
+	uint64_t ring_full;		/* the kernel's rx_ring_full at the last tick */
+	bool paused;			/* behind: out of syn_xsks for a tick */
+	uint64_t behind;		/* ticks it was found behind */
 };
 
 /* One protected prefix: a prefix of a customer with "syn". */

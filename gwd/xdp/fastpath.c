@@ -453,6 +453,17 @@ void fastpath_close(struct fastpath *fp)
 	free(fp);
 }
 
+int fastpath_pause(struct fastpath *fp, bool paused)
+{
+	int fd = xsk_socket__fd(fp->xsk), ret;
+
+	if (paused)
+		ret = bpf_map_delete_elem(fp->xsks_map_fd, &fp->queue);
+	else
+		ret = bpf_map_update_elem(fp->xsks_map_fd, &fp->queue, &fd, BPF_ANY);
+	return ret && errno != ENOENT ? -errno : 0;
+}
+
 int fastpath_fd(const struct fastpath *fp)
 {
 	return xsk_socket__fd(fp->xsk);

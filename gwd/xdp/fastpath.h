@@ -51,6 +51,10 @@ int fastpath_open(const struct fastpath_config *cfg, struct fastpath **out);
 /* Takes the socket out of syn_xsks (the program falls back at once). */
 void fastpath_close(struct fastpath *fp);
 
+/* Takes the socket out of syn_xsks (its queue's SYNs take the program's
+ * fallback) or puts it back in.  0 or -errno. */
+int fastpath_pause(struct fastpath *fp, bool paused);
+
 int fastpath_fd(const struct fastpath *fp);
 bool fastpath_zerocopy(const struct fastpath *fp);
 

@@ -976,6 +976,10 @@ static void test_example(void **state)
 	snprintf(file, sizeof(file), "%s/../../examples/gwd.json", conf_dir);
 	assert_int_equal(conf_load(file, &c, &d), 0);
 	assert_int_equal(c->n_customers, 2);
+	assert_int_equal(c->customers[0].syn.mode, SYN_CONF_AUTO);
+	assert_int_equal(c->customers[0].syn.on_pps, 20000);
+	assert_int_equal(c->customers[1].syn.mode, SYN_CONF_MONITOR);
+	assert_true(c->site.syn.present);
 	conf_free(c);
 
 	/* Valid; conf_load() would want the key files it names. */
