@@ -22,7 +22,12 @@ gwctl show syn
 read -r mode how < <(syn_get 'pfx("'$SYN_PFX'")["mode"], att()["how"]')
 assert_eq "$mode" on "the mode of $SYN_PFX"
 assert_eq "$how" attached "how syn.bpf.o got onto eth1 (a fresh bpffs)"
+# Native XDP on veth (ip link says xdpgeneric for the skb mode).
+xdp=$(ip -n gw link show eth1 | grep -o 'xdp[a-z]*' | head -n 1) || true
+echo "eth1: $xdp, $(syn_get 'att().get("mode", "(show syn has no mode)")')"
+assert_eq "$xdp" xdp "the XDP mode on eth1 (native)"
 
+txdrop0=$(link_counter inet eth0 tx dropped)
 syn_flood_start "$SYN_FLOOD_PPS"
 sleep 2
 echo "-- the client's first connection during the flood, then its retry"
@@ -30,7 +35,8 @@ client_first
 sleep 2
 syn_flood_stop
 sleep 1
-echo "flood: $flood_sent SYNs sent at $SYN_FLOOD_PPS/s"
+txdrop=$(($(link_counter inet eth0 tx dropped) - txdrop0))
+echo "flood: $flood_sent SYNs sent at $SYN_FLOOD_PPS/s ($txdrop dropped by veth on the way: gw's ring was full)"
 gwctl show syn
 
 read -r redirect challenged synacks pass_ack auth valid rx_dropped < <(syn_get \
@@ -49,10 +55,11 @@ assert_eq "$(custa_syns other)" 0 "SYNs from anyone else at custA"
 assert_eq "$(server_peers)" "$SYN_CLIENT x1" "the connections custA's server accepted"
 # Every flood SYN (and the client's first) went to the worker; the worker
 # answered those it got (the kernel's rx_dropped: those it was too slow for).
-assert_ge "$redirect" $((flood_sent * 95 / 100)) "redirect-xsk of $flood_sent flood SYNs"
-assert_ge "$challenged" $((flood_sent * 95 / 100)) "challenged of $flood_sent flood SYNs"
+# (Ratios, not equalities: the emulated machine may drop on the way.)
+assert_ge "$redirect" $(((flood_sent - txdrop) * 95 / 100)) "redirect-xsk of $flood_sent flood SYNs"
+assert_ge "$challenged" $(((flood_sent - txdrop) * 95 / 100)) "challenged of $flood_sent flood SYNs"
 assert_ge "$synacks" $(((redirect - rx_dropped) * 95 / 100)) "the worker's SYN-ACKs"
-assert_ge "$back" $((synacks * 95 / 100)) "SYN-ACKs back at the flood's sources in inet"
+assert_ge "$back" $((synacks * 90 / 100)) "SYN-ACKs back at the flood's sources in inet"
 assert_ge "$pass_ack" 1 "pass-ack (the client's cookie ACK)"
 assert_ge "$valid" 1 "cookies_valid of $SYN_PFX"
 assert_ge "$auth" 1 "pass-authenticated (the client's retry)"
