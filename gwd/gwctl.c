@@ -504,7 +504,8 @@ static void print_syn(json_object *res)
 	putchar('\n');
 	memset(&t, 0, sizeof(t));
 	table_header(&t, "PREFIX", "CUSTOMER", "MODE", "SYN/S", "SYNS", "CHALLENGED",
-		     "AUTHENTICATED", "BAD-COOKIES", "BUDGET-DROPS", "FALLBACK", NULL);
+		     "COOKIES-OK", "COOKIES-BAD", "AUTH-PASSED", "BUDGET-DROPS",
+		     "FALLBACK", NULL);
 	for (i = 0, n = json_object_array_length(pf); i < n; i++) {
 		json_object *e = json_object_array_get_idx(pf, i);
 		const char *conf = json_object_get_string(get(e, "configured"));
@@ -524,6 +525,7 @@ static void print_syn(json_object *res)
 		table_field(&t, e, "challenged");
 		table_field(&t, e, "cookies_valid");
 		table_field(&t, e, "cookies_bad");
+		table_field(&t, e, "authenticated");
 		table_field(&t, e, "budget_drops");
 		table_field(&t, e, "fallback");
 	}

@@ -30,7 +30,7 @@ struct want {
 	struct entry *e;
 	size_t n;
 	uint64_t now_us, now_ns;
-	int err;
+	uint64_t next_us;		/* the first runtime entry to expire */
 };
 
 static uint64_t ktime_ns(void)
@@ -80,6 +80,8 @@ static int on_runtime(void *arg, bool block, const struct gw_prefix *p,
 		if (expires_us <= w->now_us)
 			return 0;
 		exp = w->now_ns + (expires_us - w->now_us) * 1000;
+		if (!w->next_us || expires_us < w->next_us)
+			w->next_us = expires_us;
 	}
 	return want_add(w, block, p, exp);
 }
@@ -106,6 +108,27 @@ static bool wanted_key(const struct want *w, bool block, int family,
 		memset((char *)&key.k + sizeof(struct syn_lpm_v4), 0,
 		       sizeof(key.k) - sizeof(struct syn_lpm_v4));
 	return bsearch(&key, w->e, w->n, sizeof(*w->e), entry_cmp) != NULL;
+}
+
+/* One entry per key (sorted): a config entry and a runtime one, or two
+ * runtime ones, for the same prefix: the one that lasts longer wins. */
+static void merge(struct want *w)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < w->n; i++) {
+		struct entry *e = &w->e[i];
+
+		if (k && !entry_cmp(&w->e[k - 1], e)) {
+			struct entry *kept = &w->e[k - 1];
+
+			if (!e->expires_ns || (kept->expires_ns && e->expires_ns > kept->expires_ns))
+				kept->expires_ns = e->expires_ns;
+			continue;
+		}
+		w->e[k++] = *e;
+	}
+	w->n = k;
 }
 
 /* Entries of one map that nothing wants any more. */
@@ -164,6 +187,8 @@ int syn_lists_sync(struct gwd *g, const struct gw_conf *c)
 		ret = 0;
 	if (w.n)
 		qsort(w.e, w.n, sizeof(*w.e), entry_cmp);
+	merge(&w);
+	s->lists_expire_us = w.next_us;
 	for (int b = 0; b < 2 && !ret; b++) {
 		ret = prune(s, &w, b, AF_INET);
 		if (!ret)
@@ -193,15 +218,23 @@ void gwd_syn_list_entry(struct gwd *g, bool block, bool add,
 	if (!s || !s->att)
 		return;
 	key_of(p, &e.k);
+	/* The config's entry stays, without an expiry, whatever gwctl does. */
+	for (size_t i = 0; i < n; i++)
+		if (gw_prefix_eq(&list[i], p))
+			return;
 	if (!add) {
-		for (size_t i = 0; i < n; i++)
-			if (gw_prefix_eq(&list[i], p))
-				return;		/* the config's entry stays */
 		bpf_map_delete_elem(list_map(s, block, p->addr.family), &e.k);
 		return;
 	}
-	if (timeout_s)
+	if (timeout_s) {
+		uint64_t at = syn_now_us(g) + timeout_s * 1000000ULL;
+
 		e.expires_ns = ktime_ns() + timeout_s * 1000000000ULL;
+		/* Out of the map when it expires: an expired /32 would hide a
+		 * shorter entry that still holds (the longest prefix matches). */
+		if (!s->lists_expire_us || at < s->lists_expire_us)
+			s->lists_expire_us = at;
+	}
 	ret = put(s, &e);
 	if (ret < 0)
 		log_err("syn: the %s entry is in nftables but not in the XDP "

@@ -214,15 +214,6 @@ static int read_map(int fd, int family, struct found **out, size_t *n)
 	return errno == ENOENT ? 0 : -errno;
 }
 
-static struct syn_pfx *find_old(struct syn *s, const char *customer,
-				const struct gw_prefix *p)
-{
-	for (size_t i = 0; i < s->n_pf; i++)
-		if (!strcmp(s->pf[i].customer, customer) && gw_prefix_eq(&s->pf[i].p, p))
-			return &s->pf[i];
-	return NULL;
-}
-
 static size_t wanted_count(const struct gw_conf *c)
 {
 	size_t n = 0;
@@ -264,14 +255,16 @@ static int overrides_save(const struct gwd *g)
 	return ret;
 }
 
-/* A start takes the overrides back onto the prefixes that still exist. */
-static void overrides_load(struct gwd *g, struct syn_pfx *pf, size_t n)
+/* A start takes the overrides back onto the prefixes that still exist;
+ * true when some were dropped (the file is to be written again). */
+static bool overrides_load(struct gwd *g, struct syn_pfx *pf, size_t n)
 {
 	json_object *root;
+	bool dropped = false;
 	size_t len;
 
 	if (statefile_read(g, SYN_MODES_FILE, &root, "SYN mode overrides") < 0 || !root)
-		return;
+		return false;
 	len = json_object_array_length(root);
 	for (size_t i = 0; i < len; i++) {
 		json_object *e = json_object_array_get_idx(root, i), *jp, *jm;
@@ -288,6 +281,7 @@ static void overrides_load(struct gwd *g, struct syn_pfx *pf, size_t n)
 		if (m < 0) {
 			log_err("%s: entry %zu is not {\"prefix\": ..., \"mode\": ...}; ignored",
 				SYN_MODES_FILE, i);
+			dropped = true;
 			continue;
 		}
 		for (size_t k = 0; k < n && !x; k++)
@@ -297,6 +291,7 @@ static void overrides_load(struct gwd *g, struct syn_pfx *pf, size_t n)
 			log_warn("%s: %.64s is not protected%s any more; its mode %s is dropped",
 				 SYN_MODES_FILE, json_object_get_string(jp),
 				 x ? " with auto's thresholds" : "", syn_conf_mode_name(m));
+			dropped = true;
 			continue;
 		}
 		x->override = m == (int)x->conf.mode ? -1 : m;
@@ -304,15 +299,56 @@ static void overrides_load(struct gwd *g, struct syn_pfx *pf, size_t n)
 			 x->customer, json_object_get_string(jp), syn_conf_mode_name(m));
 	}
 	json_object_put(root);
+	return dropped;
 }
 
+/* Into auto from whatever it was doing: on stays on until calm. */
+static void enter_auto(struct syn_pfx *x)
+{
+	x->au.on = x->mode == SYN_MODE_ON;
+	x->au.below = false;
+}
+
+static struct syn_pfx *find_old(struct syn *s, const bool *taken, const char *customer,
+				const struct gw_prefix *p)
+{
+	for (size_t i = 0; i < s->n_pf; i++)
+		if (!taken[i] && !strcmp(s->pf[i].customer, customer) &&
+		    gw_prefix_eq(&s->pf[i].p, p))
+			return &s->pf[i];
+	return NULL;
+}
+
+/* A new prefix: the slot an earlier run gave it (the maps), else none yet. */
+static void adopt_slot(struct syn *s, struct syn_pfx *x, struct found *found, size_t n)
+{
+	x->id = UINT32_MAX;
+	for (size_t f = 0; f < n; f++) {
+		uint32_t id = found[f].v.id;
+
+		if (found[f].matched || !gw_prefix_eq(&found[f].p, &x->p) ||
+		    id >= SYN_MAX_PREFIXES || (s->used_ids[id / 8] & (1u << (id % 8))))
+			continue;
+		found[f].matched = true;
+		x->id = id;
+		x->mode = found[f].v.mode;
+		s->used_ids[id / 8] |= 1u << (id % 8);
+		return;
+	}
+}
+
+/*
+ * The prefixes of c, each keeping its slot, override and auto state when it
+ * was there before.  Nothing fails half-way: a prefix that cannot get a slot
+ * or be written is logged and left out, the others are protected.
+ */
 int syn_prefixes_sync(struct gwd *g, const struct gw_conf *c)
 {
 	struct syn *s = g->syn;
 	struct found *found = NULL;
 	size_t n_found = 0, n = wanted_count(c), k = 0, failed = 0;
 	struct syn_pfx *pf;
-	bool dropped_override = false;
+	bool *taken, dropped_override = false;
 	int ret = 0;
 
 	if (n > SYN_MAX_PREFIXES) {
@@ -322,8 +358,11 @@ int syn_prefixes_sync(struct gwd *g, const struct gw_conf *c)
 		n = SYN_MAX_PREFIXES;
 	}
 	pf = calloc(n ? n : 1, sizeof(*pf));
-	if (!pf)
-		return -ENOMEM;
+	taken = calloc(s->n_pf ? s->n_pf : 1, sizeof(*taken));
+	if (!pf || !taken) {
+		ret = -ENOMEM;
+		goto out;
+	}
 	if (!s->adopted_prefixes) {
 		ret = read_map(s->m_pfx4, AF_INET, &found, &n_found);
 		if (!ret)
@@ -332,42 +371,37 @@ int syn_prefixes_sync(struct gwd *g, const struct gw_conf *c)
 			goto out;
 	}
 
-	/* Kept and adopted prefixes first: their ids must not be handed out. */
 	for (size_t i = 0; i < c->n_customers; i++) {
 		const struct customer_conf *cu = &c->customers[i];
 
 		for (size_t j = 0; cu->syn.present && j < cu->n_prefixes && k < n; j++, k++) {
-			struct syn_pfx *x = &pf[k], *old = find_old(s, cu->name, &cu->prefixes[j]);
+			struct syn_pfx *x = &pf[k];
+			struct syn_pfx *old = find_old(s, taken, cu->name, &cu->prefixes[j]);
 
 			if (old) {
+				bool was_auto = mode_of(old) == SYN_CONF_AUTO;
+
 				*x = *old;
-				old->customer[0] = 0;	/* taken over */
-			} else {
-				x->p = cu->prefixes[j];
-				x->override = -1;
-				x->id = UINT32_MAX;
-				snprintf(x->customer, sizeof(x->customer), "%s", cu->name);
-				for (size_t f = 0; f < n_found; f++) {
-					if (found[f].matched || !gw_prefix_eq(&found[f].p, &x->p) ||
-					    found[f].v.id >= SYN_MAX_PREFIXES)
-						continue;
-					found[f].matched = true;
-					x->id = found[f].v.id;
-					x->mode = found[f].v.mode;
-					s->used_ids[x->id / 8] |= 1u << (x->id % 8);
-					break;
-				}
-				/* In mode auto and on when gwd stopped: it stays on. */
-				syn_auto_init(&x->au, UINT64_MAX, 0, 0, x->mode == SYN_MODE_ON);
+				taken[old - s->pf] = true;
+				x->conf = cu->syn;
+				if (!was_auto && mode_of(x) == SYN_CONF_AUTO)
+					enter_auto(x);
+				continue;
 			}
+			x->p = cu->prefixes[j];
+			x->override = -1;
 			x->conf = cu->syn;
+			snprintf(x->customer, sizeof(x->customer), "%s", cu->name);
+			adopt_slot(s, x, found, n_found);
+			/* In mode auto and on when gwd stopped: it stays on. */
+			syn_auto_init(&x->au, UINT64_MAX, 0, 0, x->mode == SYN_MODE_ON);
 		}
 	}
 	if (!s->adopted_prefixes)
-		overrides_load(g, pf, k);
+		dropped_override = overrides_load(g, pf, k);
 	/* Gone from the config: out of the maps, their slots free. */
 	for (size_t i = 0; i < s->n_pf; i++) {
-		if (!s->pf[i].customer[0])
+		if (taken[i])
 			continue;
 		pfx_delete(s, &s->pf[i].p);
 		id_free(s, s->pf[i].id);
@@ -377,20 +411,28 @@ int syn_prefixes_sync(struct gwd *g, const struct gw_conf *c)
 		if (!found[f].matched)
 			pfx_delete(s, &found[f].p);
 	/* New ones get a slot; then everyone's mode and settings. */
-	for (size_t i = 0; i < k; i++) {
+	for (size_t i = 0; i < k;) {
 		struct syn_pfx *x = &pf[i];
 
-		if (x->id == UINT32_MAX) {
+		if (x->id == UINT32_MAX)
 			ret = id_alloc(s, &x->id);
-			if (ret < 0)
-				goto out;
+		if (!ret) {
+			auto_thresholds(x);
+			ret = pfx_write(s, x, map_mode(x));
 		}
-		auto_thresholds(x);
-		if (pfx_write(s, x, map_mode(x)) < 0)
-			failed++;
+		if (!ret) {
+			i++;
+			continue;
+		}
+		failed++;
+		if (x->id != UINT32_MAX)
+			id_free(s, x->id);
+		pf[i] = pf[--k];
+		ret = 0;
 	}
 	if (failed)
-		log_err("syn: %zu protected prefixes could not be written", failed);
+		log_err("syn: %zu protected prefixes could not be written: unprotected",
+			failed);
 	free(s->pf);
 	s->pf = pf;
 	s->n_pf = k;
@@ -402,10 +444,30 @@ out:
 	if (ret < 0)
 		log_err("syn: protected prefixes: %s", strerror(-ret));
 	free(pf);
+	free(taken);
 	free(found);
 	return ret;
 }
 
+/* The fast path goes: its overrides with it (the file too). */
+void syn_prefixes_forget(struct gwd *g)
+{
+	struct syn *s = g->syn;
+	bool had = false;
+
+	for (size_t i = 0; i < s->n_pf; i++) {
+		had |= s->pf[i].override >= 0;
+		s->pf[i].override = -1;
+	}
+	if (had && overrides_save(g) < 0)
+		log_err("syn: cannot save the overrides to %s", SYN_MODES_FILE);
+}
+
+/*
+ * Sample every prefix's SYN counter.  The map is written whenever the mode
+ * the program has is not the one wanted: an auto turn, and any write that
+ * failed before, is tried again every tick.
+ */
 void syn_prefixes_tick(struct gwd *g, uint64_t now_us)
 {
 	struct syn *s = g->syn;
@@ -414,23 +476,23 @@ void syn_prefixes_tick(struct gwd *g, uint64_t now_us)
 	for (size_t i = 0; i < s->n_pf; i++) {
 		struct syn_pfx *x = &s->pf[i];
 		struct syn_prefix_stats st;
-		enum syn_auto_event ev;
+		enum syn_auto_event ev = SYN_AUTO_NONE;
+		int ret;
 
-		if (syn_prefix_counters(s, x->id, &st) < 0)
-			continue;
-		x->syns = st.syns;
-		ev = syn_auto_feed(&x->au, now_us * 1000, st.syns);
-		if (ev == SYN_AUTO_NONE || mode_of(x) != SYN_CONF_AUTO)
-			continue;
-		if (pfx_write(s, x, map_mode(x)) < 0) {
-			log_err("syn: %s %s: cannot turn %s: %s", x->customer,
-				gw_prefix_str(&x->p, buf, sizeof(buf)),
-				ev == SYN_AUTO_ON ? "on" : "off", strerror(errno));
-			continue;
+		if (syn_prefix_counters(s, x->id, &st) == 0) {
+			x->syns = st.syns;
+			ev = syn_auto_feed(&x->au, now_us * 1000, st.syns);
 		}
-		log_warn("syn: %s %s: auto turned %s (%s)", x->customer,
-			 gw_prefix_str(&x->p, buf, sizeof(buf)),
-			 ev == SYN_AUTO_ON ? "on" : "off", x->au.reason);
+		if (map_mode(x) == x->mode)
+			continue;
+		ret = pfx_write(s, x, map_mode(x));
+		gw_prefix_str(&x->p, buf, sizeof(buf));
+		if (ret < 0)
+			log_err("syn: %s %s: cannot write mode %u: %s", x->customer, buf,
+				map_mode(x), strerror(-ret));
+		else if (ev != SYN_AUTO_NONE)
+			log_warn("syn: %s %s: auto turned %s (%s)", x->customer, buf,
+				 ev == SYN_AUTO_ON ? "on" : "off", x->au.reason);
 	}
 }
 
@@ -441,6 +503,7 @@ int gwd_syn_mode(struct gwd *g, const char *prefix, const char *mode,
 	struct gw_prefix p;
 	char buf[GW_PREFIXSTRLEN];
 	struct syn_pfx *x = NULL;
+	bool was_auto;
 	int m, ret;
 
 	if (gw_prefix_parse(prefix, &p) < 0) {
@@ -465,12 +528,10 @@ int gwd_syn_mode(struct gwd *g, const char *prefix, const char *mode,
 			 x->customer);
 		return -EINVAL;
 	}
+	was_auto = mode_of(x) == SYN_CONF_AUTO;
 	x->override = m == -1 || m == (int)x->conf.mode ? -1 : m;
-	/* Into auto from whatever it was doing: on stays on until calm. */
-	if (mode_of(x) == SYN_CONF_AUTO) {
-		x->au.on = x->mode == SYN_MODE_ON;
-		x->au.below = false;
-	}
+	if (!was_auto && mode_of(x) == SYN_CONF_AUTO)
+		enter_auto(x);
 	auto_thresholds(x);
 	ret = pfx_write(s, x, map_mode(x));
 	gw_prefix_str(&x->p, buf, sizeof(buf));

@@ -39,10 +39,10 @@ static json_object *attached_json(const struct syn *s)
 
 	for (size_t i = 0; i < s->n_if; i++) {
 		json_object *o = json_object_new_object();
-		int h = xdp_attached_how(s->att, s->ifnames[i]);
+		int h = xdp_attached_how(s->att, s->ifs[i].name);
 
-		put_str(o, "interface", s->ifnames[i]);
-		put_int(o, "prog_id", xdp_attached_prog_id(s->att, s->ifnames[i]));
+		put_str(o, "interface", s->ifs[i].name);
+		put_int(o, "prog_id", xdp_attached_prog_id(s->att, s->ifs[i].name));
 		put_str(o, "how", h >= 0 && h <= 2 ? how[h] : "?");
 		json_object_array_add(a, o);
 	}

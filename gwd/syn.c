@@ -199,17 +199,15 @@ static int workers_open(struct gwd *g, struct syn *s)
 
 	workers_close(s);
 	for (size_t i = 0; i < s->n_if; i++)
-		n += rx_queues(s->ifnames[i]);
+		n += s->ifs[i].queues;
 	s->w = calloc(n, sizeof(*s->w));
 	if (!s->w)
 		return -ENOMEM;
 	for (size_t i = 0; i < s->n_if; i++) {
-		unsigned q = rx_queues(s->ifnames[i]);
-
-		for (unsigned j = 0; j < q; j++, k++) {
+		for (unsigned j = 0; j < s->ifs[i].queues; j++, k++) {
 			s->w[k].g = g;
 			s->w[k].queue = j;
-			snprintf(s->w[k].ifname, IF_NAMESIZE, "%s", s->ifnames[i]);
+			snprintf(s->w[k].ifname, IF_NAMESIZE, "%s", s->ifs[i].name);
 			worker_open(s, &s->w[k]);
 		}
 	}
@@ -293,55 +291,113 @@ static int map_fds(struct syn *s)
 	return 0;
 }
 
-static bool same_ifnames(const struct syn *s, const struct gw_conf *c)
+static uint32_t xdp_prog_on(int ifindex)
 {
-	if (s->n_if != c->site.n_ingress)
-		return false;
+	uint32_t id = 0;
+
+	if (ifindex > 0)
+		bpf_xdp_query_id(ifindex, 0, &id);
+	return id;
+}
+
+static void if_record(struct syn_if *i, const char *name)
+{
+	snprintf(i->name, sizeof(i->name), "%s", name);
+	i->ifindex = (int)if_nametoindex(name);
+	i->xdp_id = xdp_prog_on(i->ifindex);
+	i->queues = rx_queues(name);
+}
+
+/* The interface is not as it was attached (or is gone). */
+static bool if_changed(const struct syn_if *i)
+{
+	int ifindex = (int)if_nametoindex(i->name);
+
+	return ifindex != i->ifindex || xdp_prog_on(ifindex) != i->xdp_id ||
+	       rx_queues(i->name) != i->queues;
+}
+
+static bool attached_to(const struct syn *s, const char *name)
+{
 	for (size_t i = 0; i < s->n_if; i++)
-		if (strcmp(s->ifnames[i], c->site.ingress[i]))
+		if (!strcmp(s->ifs[i].name, name))
+			return true;
+	return false;
+}
+
+/* Once a second: anything to attach again? */
+static bool ifs_changed(const struct syn *s, const struct gw_conf *c)
+{
+	for (size_t i = 0; i < s->n_if; i++)
+		if (if_changed(&s->ifs[i]))
+			return true;
+	/* A missing ingress interface that appeared. */
+	for (size_t i = 0; s->attach_partial && i < c->site.n_ingress; i++)
+		if (!attached_to(s, c->site.ingress[i]) && if_nametoindex(c->site.ingress[i]))
+			return true;
+	return false;
+}
+
+static bool same_ifnames(const struct syn *s, const char *const *names, size_t n)
+{
+	if (s->n_if != n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(s->ifs[i].name, names[i]))
 			return false;
 	return true;
 }
 
-/* Interfaces of the last attach the config no longer has lose the program. */
-static void detach_removed(struct syn *s, const struct gw_conf *c)
+/* Interfaces of the last attach not in names lose the program. */
+static void detach_removed(struct syn *s, const char *const *names, size_t n)
 {
 	char why[256];
 
 	for (size_t i = 0; i < s->n_if; i++) {
 		bool kept = false;
 
-		for (size_t k = 0; k < c->site.n_ingress && !kept; k++)
-			kept = !strcmp(s->ifnames[i], c->site.ingress[k]);
+		for (size_t k = 0; k < n && !kept; k++)
+			kept = !strcmp(s->ifs[i].name, names[k]);
 		if (kept)
 			continue;
-		if (xdp_detach_if(NULL, s->ifnames[i], why, sizeof(why)) < 0)
-			log_err("syn: detaching from %s: %s", s->ifnames[i], why);
+		if (xdp_detach_if(NULL, s->ifs[i].name, why, sizeof(why)) < 0)
+			log_err("syn: detaching from %s: %s", s->ifs[i].name, why);
 		else
-			log_info("syn: detached from %s (no longer in site.ingress)",
-				 s->ifnames[i]);
+			log_info("syn: detached from %s (not in site.ingress, or gone)",
+				 s->ifs[i].name);
 	}
 }
 
 /*
- * Attach to c's ingress interfaces (adopting what is there), unless that
- * is done already.  The workers open anew on a new handle: their sockets
- * go into the new syn_xsks pins.
+ * Attach to those of c's ingress interfaces that exist (adopting what is
+ * there; one missing must not cost the others their protection), unless
+ * that is done and nothing changed since.  The workers open anew on a new
+ * handle: their sockets go into the new syn_xsks pins.
  */
 static int attach(struct gwd *g, struct syn *s, const struct gw_conf *c)
 {
 	const char *names[c->site.n_ingress];
 	struct xdp_attached *att = NULL;
+	struct syn_if *ifs;
+	size_t n = 0;
 	char why[512];
 	bool first = !s->att;
 	int ret;
 
-	if (s->att && !s->attach_failing && same_ifnames(s, c))
-		return 0;
 	for (size_t i = 0; i < c->site.n_ingress; i++)
-		names[i] = c->site.ingress[i];
-	ret = xdp_attach(s->obj, NULL, names, c->site.n_ingress, &att, why, sizeof(why));
+		if (if_nametoindex(c->site.ingress[i]))
+			names[n++] = c->site.ingress[i];
+	if (s->att && !s->attach_failing && !s->resync && n == c->site.n_ingress &&
+	    same_ifnames(s, names, n))
+		return 0;
+	if (n < c->site.n_ingress && !s->attach_partial)
+		log_err("syn: %zu of site.ingress do not exist; attached to the "
+			"others, watching for them", c->site.n_ingress - n);
+	s->attach_partial = n < c->site.n_ingress;
+	ret = n ? xdp_attach(s->obj, NULL, names, n, &att, why, sizeof(why)) : -ENODEV;
 	if (ret < 0) {
+		if (!n)
+			snprintf(why, sizeof(why), "none of site.ingress exists");
 		if (!s->attach_failing)
 			log_err("syn: cannot attach %s: %s; trying again every %llu s",
 				s->obj, why, SYN_RETRY_US / 1000000);
@@ -349,28 +405,33 @@ static int attach(struct gwd *g, struct syn *s, const struct gw_conf *c)
 		s->attach_retry_us = syn_now_us(g) + SYN_RETRY_US;
 		return ret;
 	}
+	ifs = calloc(n, sizeof(*ifs));
+	if (!ifs) {
+		xdp_attached_free(att);
+		return -ENOMEM;
+	}
 	if (s->att)
-		detach_removed(s, c);
+		detach_removed(s, names, n);
 	workers_close(s);
 	xdp_attached_free(s->att);
 	s->att = att;
-	free(s->ifnames);
-	s->ifnames = calloc(c->site.n_ingress, sizeof(*s->ifnames));
-	s->n_if = s->ifnames ? c->site.n_ingress : 0;
-	for (size_t i = 0; i < s->n_if; i++) {
+	free(s->ifs);
+	s->ifs = ifs;
+	s->n_if = n;
+	for (size_t i = 0; i < n; i++) {
 		static const char *const how[] = { "attached", "adopted", "replaced" };
-		int h = xdp_attached_how(att, c->site.ingress[i]);
+		int h = xdp_attached_how(att, names[i]);
 
-		snprintf(s->ifnames[i], IF_NAMESIZE, "%s", c->site.ingress[i]);
-		log_info("syn: %s: program %s (id %u)", s->ifnames[i],
-			 h >= 0 && h <= 2 ? how[h] : "?",
-			 xdp_attached_prog_id(att, s->ifnames[i]));
+		if_record(&s->ifs[i], names[i]);
+		log_info("syn: %s: program %s (id %u)", names[i],
+			 h >= 0 && h <= 2 ? how[h] : "?", xdp_attached_prog_id(att, names[i]));
 	}
 	if (xdp_attached_notes(att)[0])
 		log_warn("syn: %s", xdp_attached_notes(att));
 	if (s->attach_failing)
 		log_info("syn: attached");
 	s->attach_failing = false;
+	s->resync = false;
 	ret = map_fds(s);
 	if (!ret && first)
 		ret = key_adopt(g, s);
@@ -416,19 +477,31 @@ static int on_tick(sd_event_source *src, uint64_t usec, void *arg)
 {
 	struct gwd *g = arg;
 	struct syn *s = g->syn;
+	uint64_t now = syn_now_us(g);
 
-	sd_event_source_set_time(src, usec + SYN_TICK_US);
-	if (s->attach_failing && usec >= s->attach_retry_us)
+	/* From now, not from when it was due: a stalled loop must not make
+	 * the SYNs of the stall look like a burst (auto would turn on). */
+	sd_event_source_set_time(src, now + SYN_TICK_US);
+	if (s->att && ++s->ticks % (1000000 / SYN_TICK_US) == 0 &&
+	    ifs_changed(s, g->conf)) {
+		log_warn("syn: an ingress interface changed (recreated, its XDP "
+			 "program replaced, its queues changed); attaching again");
+		s->resync = true;
 		gwd_syn_sync(g);
+	} else if (s->attach_failing && now >= s->attach_retry_us) {
+		gwd_syn_sync(g);
+	}
 	if (!s->att)
 		return 0;
 	for (size_t i = 0; i < s->n_w; i++) {
 		if (s->w[i].fp)
 			worker_check(g, &s->w[i]);
-		else if (usec >= s->w[i].retry_us)
+		else if (now >= s->w[i].retry_us)
 			worker_open(s, &s->w[i]);
 	}
-	syn_prefixes_tick(g, usec);
+	syn_prefixes_tick(g, now);
+	if (s->lists_expire_us && now >= s->lists_expire_us)
+		syn_lists_sync(g, g->conf);
 	return 0;
 }
 
@@ -512,7 +585,7 @@ void gwd_syn_close(struct gwd *g)
 	sd_event_source_disable_unref(s->rotate);
 	xdp_attached_free(s->att);
 	explicit_bzero(&s->keys, sizeof(s->keys));
-	free(s->ifnames);
+	free(s->ifs);
 	free(s->pf);
 	free(s);
 	g->syn = NULL;
@@ -525,12 +598,14 @@ static void syn_remove(struct gwd *g)
 	char why[256];
 
 	for (size_t i = 0; i < s->n_if; i++) {
-		if (xdp_detach_if(NULL, s->ifnames[i], why, sizeof(why)) < 0)
-			log_err("syn: detaching from %s: %s", s->ifnames[i], why);
+		if (xdp_detach_if(NULL, s->ifs[i].name, why, sizeof(why)) < 0)
+			log_err("syn: detaching from %s: %s", s->ifs[i].name, why);
 		else
 			log_info("syn: detached from %s (no \"syn\" in the config)",
-				 s->ifnames[i]);
+				 s->ifs[i].name);
 	}
+	/* Overrides end with the fast path: a later "syn" starts afresh. */
+	syn_prefixes_forget(g);
 	gwd_syn_close(g);
 }
 

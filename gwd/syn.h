@@ -39,6 +39,16 @@ struct syn_worker {
 	uint64_t behind;		/* ticks it was found behind */
 };
 
+/* An interface the program is on, as it was when attached: when any of
+ * it changes (the link recreated, its XDP program replaced, its queues
+ * changed), attach and workers are done again. */
+struct syn_if {
+	char name[IF_NAMESIZE];
+	int ifindex;
+	uint32_t xdp_id;		/* the XDP program on it: ours or a dispatcher */
+	unsigned queues;		/* rx queues: one worker each */
+};
+
 /* One protected prefix: a prefix of a customer with "syn". */
 struct syn_pfx {
 	struct gw_prefix p;
@@ -55,10 +65,13 @@ struct syn_pfx {
 struct syn {
 	char obj[4096];			/* syn.bpf.o */
 	struct xdp_attached *att;	/* NULL until attached */
-	char (*ifnames)[IF_NAMESIZE];	/* attached to, in config order */
+	struct syn_if *ifs;		/* attached to, in config order */
 	size_t n_if;
 	bool attach_failing;		/* said once; retried every SYN_RETRY_US */
+	bool attach_partial;		/* some of site.ingress did not exist */
+	bool resync;			/* the interfaces changed under us */
 	uint64_t attach_retry_us;
+	unsigned ticks;
 	/* Map fds, owned by att. */
 	int m_config, m_keys, m_stats, m_pfx4, m_pfx6, m_pstats;
 	int m_blk4, m_blk6, m_alw4, m_alw6;
@@ -71,6 +84,7 @@ struct syn {
 	size_t n_pf;
 	uint8_t used_ids[4096 / 8];	/* SYN_MAX_PREFIXES */
 	bool adopted_prefixes;		/* the first sync read the maps */
+	uint64_t lists_expire_us;	/* the next runtime entry to expire; 0: none */
 	sd_event_source *tick, *rotate;
 };
 
@@ -79,6 +93,7 @@ uint64_t syn_now_us(const struct gwd *g);
 /* syn-prefixes.c */
 int syn_prefixes_sync(struct gwd *g, const struct gw_conf *c);
 void syn_prefixes_tick(struct gwd *g, uint64_t now_us);
+void syn_prefixes_forget(struct gwd *g);
 const char *syn_conf_mode_name(int mode);
 struct syn_prefix_stats;
 int syn_prefix_counters(const struct syn *s, uint32_t id, struct syn_prefix_stats *sum);

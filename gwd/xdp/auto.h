@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Mode auto of the SYN fast path, for one customer: fed samples of the
- * total of SYNs to its prefixes (the XDP program's counters summed over
- * CPUs and prefixes), it says when to turn on and when to turn off.  No
+ * Mode auto of the SYN fast path, for one protected prefix: fed samples of
+ * the SYNs to it (the XDP program's counter summed over CPUs), it says when
+ * to turn on and when to turn off.  No
  * I/O and no clock of its own: the caller samples, writes the mode into
  * the prefix map and logs the reason.
  *

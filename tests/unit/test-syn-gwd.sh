@@ -22,7 +22,11 @@
 #      while gwd is down, the next gwd adopts program, key, counters and
 #      gwctl's overrides;
 #   7. a reload without "syn" detaches, one with it attaches again;
-#   8. no sanitizer report in gwd's log.
+#   8. a config block outlives a timed runtime entry of the same prefix,
+#      a recreated ingress link gets the program back by itself, an
+#      override goes with its fast path, a stalled gwd does not read the
+#      stall's SYNs as a burst;
+#   9. no sanitizer report in gwd's log.
 # gwd's GRE/VRF applies fail on a kernel without them: expected here.
 # Runs in a mount namespace of its own with a private bpffs bound on
 # /sys/fs/bpf for gwd: the machine's /sys/fs/bpf is never touched.
@@ -611,8 +615,56 @@ R=$(reason redirect-xsk)
 check "... a SYN from 100.64.8.8 gets its cookie SYN-ACK" \
 	pkt syn 100.64.8.8 198.51.100.130 80 synack eth0
 
-# ---- 8. the log ------------------------------------------------------------
-step "8: gwd's log"
+# ---- 8. what a review found --------------------------------------------------
+step "8: changes under gwd, and what must not come back"
+# A config block and a timed runtime entry of the same prefix: the config's
+# stays when the other expires.
+B=$(reason drop-blocked)
+quiet gwctl block add 192.0.2.0/24 -t 1
+sleep 1.5
+pkt syn 192.0.2.5 198.51.100.130 80
+check "config block 192.0.2.0/24 outlives a 1 s runtime entry of it (drop-blocked $B -> $((B + 1)))" \
+	wait_for 2 reason_is drop-blocked $((B + 1))
+# The ingress link recreated: gwd attaches again by itself.
+OLD_ID=$(q "d['attached'][0]['prog_id']")
+ip -n "$GW" link del eth1
+ip -n "$GW" link add eth1 numtxqueues 1 numrxqueues 1 type veth peer eth0 \
+	numtxqueues 1 numrxqueues 1 netns "$CL"
+ip -n "$GW" addr add 100.64.1.254/24 dev eth1
+ip -n "$CL" addr add 100.64.1.1/24 dev eth0
+ip -n "$GW" link set eth1 up
+ip -n "$CL" link set eth0 up
+ip -n "$CL" route add 198.51.100.128/25 via 100.64.1.254
+pkt txoff eth0 && ip netns exec "$GW" "$PY" "$T/pkt.py" txoff eth1
+check "eth1 recreated: gwd puts the program back within 3 s" \
+	wait_for 3 sh -c "ip -n '$GW' -d link show eth1 | grep -q xdp"
+show
+check "... and a worker on it answers (a SYN from 100.64.8.9 gets its SYN-ACK)" \
+	pkt syn 100.64.8.9 198.51.100.130 80 synack eth0
+# An override does not survive its fast path's removal.
+check "gwctl syn mode 198.51.100.128/25 off" quiet gwctl syn mode 198.51.100.128/25 off
+write_conf without
+check "reload without \"syn\"" reload
+write_conf with
+check "reload with \"syn\" again" reload
+show
+check "... custb on, its override gone with the fast path" \
+	[ "$(pfx 198.51.100.128/25 mode)/$(pfx 198.51.100.128/25 override)" = on/false ]
+# A stalled gwd must not read the stall's SYNs as a burst: 600 SYN/s
+# (below on_pps 1000) while gwd is stopped for 2 s.
+ONS=$(grep -c 'custa 203.0.113.0/24: auto turned on' "$LOG")
+pkt flood 203.0.113.10 80 600 4 >/dev/null 2>&1 &
+FLOOD=$!
+sleep 1
+kill -STOP "$GWD_PID"
+sleep 2
+kill -CONT "$GWD_PID"
+wait "$FLOOD"
+check "600 SYN/s across a 2 s stall of gwd: auto stays off" \
+	[ "$(grep -c 'custa 203.0.113.0/24: auto turned on' "$LOG")" = "$ONS" ]
+
+# ---- 9. the log ------------------------------------------------------------
+step "9: gwd's log"
 gwd_stop TERM
 check "no \"Sanitizer\" or \"runtime error\" in gwd's log" \
 	sh -c "! grep -E 'Sanitizer|runtime error' '$LOG'"
