@@ -4,8 +4,9 @@
 # client is then challenged: first connection reset), and it turns off
 # again hold_s after the flood stops.  gwctl syn mode overrides the mode
 # and "config" gives it back to auto.  gwctl block add drops the client in
-# XDP (drop-blocked: it cannot connect), block del lets it back; allow add
-# passes it before everything (pass-allowed).
+# XDP (drop-blocked: it cannot connect), block del lets it back, and a block
+# -t 3s lets it back by itself; allow add passes it before everything
+# (pass-allowed).
 . "${BASH_SOURCE%/*}/../lib.sh"
 . "${BASH_SOURCE%/*}/../topo.sh"
 . "${BASH_SOURCE%/*}/../syn.sh"
@@ -84,7 +85,17 @@ assert_eq "$(custa_syns client)" "$client_syns0" "the blocked client's SYNs at c
 gwctl block del "$SYN_CLIENT"
 client_ok
 assert_eq "$(syn_get 'reason("drop-blocked")')" "$blocked1" "drop-blocked after block del"
-pass "a blocked source is dropped in XDP (drop-blocked), block del lets it back"
+
+# A block for a while: dropped in XDP until it expires, then let back.
+gwctl block add "$SYN_CLIENT" -t 3s
+t0=$EPOCHREALTIME
+CLIENT_TIMEOUT=1 client_get
+((client_rc != 0)) || fail "the client connected through a block with -t 3s: $client_out"
+assert_ge "$(syn_get 'reason("drop-blocked")')" $((blocked1 + 1)) "drop-blocked during block -t 3s"
+expired() { CLIENT_TIMEOUT=1 client_get >/dev/null && ((client_rc == 0)); }
+wait_for 10 expired || fail "the client is still blocked 10 s after a block -t 3s"
+echo "block -t 3s: the client connects again $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')s after it"
+pass "a blocked source is dropped in XDP (drop-blocked), block del lets it back, a block -t expires"
 
 allowed0=$(syn_get 'reason("pass-allowed")')
 gwctl allow add "$SYN_CLIENT"
