@@ -19,7 +19,7 @@ gwd_start
 wait_for 10 on_path gre1 || fail "custA's route: $(route_a)"
 syn_wait_ready
 gwctl show syn
-read -r mode how < <(syn_get 'pfx("'$SYN_PFX'")["mode"], att()["how"]')
+read -r mode how < <(syn_get 'pfx("'"$SYN_PFX"'")["mode"], att()["how"]')
 assert_eq "$mode" on "the mode of $SYN_PFX"
 assert_eq "$how" attached "how syn.bpf.o got onto eth1 (a fresh bpffs)"
 # Native XDP on veth (ip link says xdpgeneric for the skb mode).
@@ -40,8 +40,8 @@ echo "flood: $flood_sent SYNs sent at $SYN_FLOOD_PPS/s ($txdrop dropped by veth 
 gwctl show syn
 
 read -r redirect challenged synacks pass_ack auth valid rx_dropped < <(syn_get \
-	'reason("redirect-xsk"), pfx("'$SYN_PFX'")["challenged"], workers("synacks"), reason("pass-ack"),
-	 reason("pass-authenticated"), pfx("'$SYN_PFX'")["cookies_valid"], workers("rx_dropped")')
+	'reason("redirect-xsk"), pfx("'"$SYN_PFX"'")["challenged"], workers("synacks"), reason("pass-ack"),
+	 reason("pass-authenticated"), pfx("'"$SYN_PFX"'")["cookies_valid"], workers("rx_dropped")')
 back=$(nft_count inet synacks)
 echo "redirect-xsk $redirect, challenged $challenged, worker SYN-ACKs $synacks (back in inet: $back), rx_dropped $rx_dropped"
 echo "pass-ack $pass_ack, pass-authenticated $auth, cookies_valid $valid"
@@ -66,10 +66,10 @@ assert_ge "$auth" 1 "pass-authenticated (the client's retry)"
 pass "a real client gets through a spoofed SYN flood (first connection reset, the retry passes); the flood never reaches custA"
 
 echo "-- a forged ACK with a bad cookie"
-read -r bad0 cbad0 < <(syn_get 'reason("drop-bad-cookie"), pfx("'$SYN_PFX'")["cookies_bad"]')
+read -r bad0 cbad0 < <(syn_get 'reason("drop-bad-cookie"), pfx("'"$SYN_PFX"'")["cookies_bad"]')
 forge_ack 1
 sleep 1
-read -r bad1 cbad1 < <(syn_get 'reason("drop-bad-cookie"), pfx("'$SYN_PFX'")["cookies_bad"]')
+read -r bad1 cbad1 < <(syn_get 'reason("drop-bad-cookie"), pfx("'"$SYN_PFX"'")["cookies_bad"]')
 assert_eq "$((bad1 - bad0))" 1 "drop-bad-cookie after one forged ACK"
 assert_eq "$((cbad1 - cbad0))" 1 "cookies_bad of $SYN_PFX after one forged ACK"
 assert_eq "$(nft_count custA forged)" 0 "packets of the forger at custA"
@@ -78,4 +78,8 @@ pass "a forged cookie ACK is dropped (drop-bad-cookie) and never reaches custA"
 echo "-- IPv6: the client's first connection to $SERVER_A6, then its retry"
 client_first -6
 assert_eq "$(server_peers | grep -c "$SYN_CLIENT6")" 1 "connections from $SYN_CLIENT6 at the server"
+read -r ch6 valid6 auth6 < <(syn_get 'pfx("'"$SYN_PFX6"'")["challenged"], pfx("'"$SYN_PFX6"'")["cookies_valid"],
+	pfx("'"$SYN_PFX6"'")["authenticated"]')
+echo "$SYN_PFX6: challenged $ch6, cookies_valid $valid6, authenticated $auth6"
+assert_eq "$ch6 $valid6 $auth6" "1 1 1" "challenged, cookies_valid and authenticated of $SYN_PFX6"
 pass "IPv6: first connection reset, the retry passes"

@@ -13,7 +13,7 @@ syn_config monitor
 gwd_start
 wait_for 10 on_path gre1 || fail "custA's route: $(route_a)"
 syn_wait_ready
-assert_eq "$(syn_get 'pfx("'$SYN_PFX'")["mode"]')" monitor "the mode of $SYN_PFX"
+assert_eq "$(syn_get 'pfx("'"$SYN_PFX"'")["mode"]')" monitor "the mode of $SYN_PFX"
 
 # Half the rate of the others: here every SYN crosses gw and custA's
 # server answers it, and the emulated machine's backlogs overflow sooner.
@@ -22,7 +22,7 @@ drops0=$(($(softnet_drops) + $(link_counter inet eth0 tx dropped)))
 want=$((pps * 4))
 syn_flood_start "$pps" "$want"
 sleep 1.5
-rate=$(syn_get 'pfx("'$SYN_PFX'")["syn_pps"]')
+rate=$(syn_get 'pfx("'"$SYN_PFX"'")["syn_pps"]')
 echo "-- the client during the flood (SYN rate in show syn: $rate/s)"
 client_ok
 syn_flood_stop wait
@@ -30,7 +30,7 @@ sleep 1
 drops=$(($(softnet_drops) + $(link_counter inet eth0 tx dropped) - drops0))
 gwctl show syn
 read -r monitor syns challenged redirect synacks < <(syn_get \
-	'reason("pass-monitor"), pfx("'$SYN_PFX'")["syns"], pfx("'$SYN_PFX'")["challenged"],
+	'reason("pass-monitor"), pfx("'"$SYN_PFX"'")["syns"], pfx("'"$SYN_PFX"'")["challenged"],
 	 reason("redirect-xsk"), workers("synacks")')
 flood=$(custa_syns flood)
 echo "flood: $flood_sent SYNs sent at $pps/s; at custA: $flood (dropped by the emulated machine's backlogs and veth rings on the way: $drops)"
