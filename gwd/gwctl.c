@@ -472,11 +472,13 @@ static void print_syn(json_object *res)
 	for (i = 0, n = json_object_array_length(att); i < n; i++) {
 		json_object *e = json_object_array_get_idx(att, i);
 		char *ifn = field(e, "interface"), *id = field(e, "prog_id"), *how = field(e, "how");
+		char *mode = field(e, "mode");
 
-		printf("%s: program %s (%s)\n", ifn, id, how);
+		printf("%s: program %s (%s, %s XDP)\n", ifn, id, how, mode);
 		free(ifn);
 		free(id);
 		free(how);
+		free(mode);
 	}
 	{
 		char *fb = field(res, "fallback"), *gen = field(res, "key_generation");

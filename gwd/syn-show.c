@@ -44,6 +44,7 @@ static json_object *attached_json(const struct syn *s)
 		put_str(o, "interface", s->ifs[i].name);
 		put_int(o, "prog_id", xdp_attached_prog_id(s->att, s->ifs[i].name));
 		put_str(o, "how", h >= 0 && h <= 2 ? how[h] : "?");
+		put_str(o, "mode", s->ifs[i].mode);
 		json_object_array_add(a, o);
 	}
 	return a;

@@ -18,6 +18,7 @@
 #include <dirent.h>
 #include <sys/socket.h>
 #include <sys/vfs.h>
+#include <linux/if_link.h>
 #include <linux/if_xdp.h>
 #include <linux/magic.h>
 #include <errno.h>
@@ -300,11 +301,30 @@ static uint32_t xdp_prog_on(int ifindex)
 	return id;
 }
 
+static const char *xdp_mode_on(int ifindex)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+	if (ifindex <= 0 || bpf_xdp_query(ifindex, 0, &q))
+		return "?";
+	switch (q.attach_mode) {
+	case XDP_ATTACHED_DRV:
+		return "native";
+	case XDP_ATTACHED_SKB:
+		return "generic";
+	case XDP_ATTACHED_HW:
+		return "offload";
+	default:
+		return "several";
+	}
+}
+
 static void if_record(struct syn_if *i, const char *name)
 {
 	snprintf(i->name, sizeof(i->name), "%s", name);
 	i->ifindex = (int)if_nametoindex(name);
 	i->xdp_id = xdp_prog_on(i->ifindex);
+	i->mode = xdp_mode_on(i->ifindex);
 	i->queues = rx_queues(name);
 }
 

@@ -46,6 +46,7 @@ struct syn_if {
 	char name[IF_NAMESIZE];
 	int ifindex;
 	uint32_t xdp_id;		/* the XDP program on it: ours or a dispatcher */
+	const char *mode;		/* "native", "generic" */
 	unsigned queues;		/* rx queues: one worker each */
 };
 

@@ -24,8 +24,8 @@ assert_eq "$mode" on "the mode of $SYN_PFX"
 assert_eq "$how" attached "how syn.bpf.o got onto eth1 (a fresh bpffs)"
 # Native XDP on veth (ip link says xdpgeneric for the skb mode).
 xdp=$(ip -n gw link show eth1 | grep -o 'xdp[a-z]*' | head -n 1) || true
-echo "eth1: $xdp, $(syn_get 'att().get("mode", "(show syn has no mode)")')"
 assert_eq "$xdp" xdp "the XDP mode on eth1 (native)"
+assert_eq "$(syn_get 'att()["mode"]')" native "the XDP mode show syn says"
 
 txdrop0=$(link_counter inet eth0 tx dropped)
 syn_flood_start "$SYN_FLOOD_PPS"
