@@ -43,25 +43,12 @@
 
 #include "gwd/xdp/fastpath.h"
 #include "gwd/xdp/syn-shared.h"
+#include "tests/shell.h"
 
 static char ns_gen[32], ns_rx[32], cfgdir[512];
 static int fd_gen = -1, fd_rx = -1, ncpus, seconds = 5;
 static int ifi_t0, ifi_r0;
 static pid_t server_pid;
-
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	rc = system(cmd);
-	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
 
 static void cleanup(void)
 {
@@ -70,7 +57,7 @@ static void cleanup(void)
 		waitpid(server_pid, NULL, 0);
 		server_pid = 0;
 	}
-	sh("ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null", ns_gen, ns_rx);
+	shell("ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null", ns_gen, ns_rx);
 }
 
 static void die(const char *what)
@@ -379,7 +366,7 @@ int main(int argc, char **argv)
 	ncpus = libbpf_num_possible_cpus();
 	snprintf(ns_gen, sizeof(ns_gen), "gwsb-gen-%d", getpid());
 	snprintf(ns_rx, sizeof(ns_rx), "gwsb-rx-%d", getpid());
-	if (sh("set -e; ip netns add %1$s; ip netns add %2$s\n"
+	if (shell("set -e; ip netns add %1$s; ip netns add %2$s\n"
 	       "ip -n %1$s link add t0 numtxqueues 1 numrxqueues 1 type veth peer r0 numtxqueues 1 numrxqueues 1 netns %2$s\n"
 	       "ip -n %1$s addr add 10.98.0.1/24 dev t0; ip -n %1$s addr add 10.98.0.3/24 dev t0\n"
 	       "ip -n %2$s addr add 10.98.0.2/24 dev r0\n"
@@ -419,10 +406,10 @@ int main(int argc, char **argv)
 	pclose(f);
 	mac_t0[strcspn(mac_t0, "\n")] = 0;
 	mac_r0[strcspn(mac_r0, "\n")] = 0;
-	sh("ip -n %s neigh replace 10.98.0.1 lladdr %s dev r0 nud permanent; "
+	shell("ip -n %s neigh replace 10.98.0.1 lladdr %s dev r0 nud permanent; "
 	   "ip -n %s neigh replace 10.98.0.2 lladdr %s dev t0 nud permanent",
 	   ns_rx, mac_t0, ns_gen, mac_r0);
-	sh("cat > %s/flood.cfg <<EOF\n"
+	shell("cat > %s/flood.cfg <<EOF\n"
 	   "{ eth(da=%s, sa=%s), ipv4(sa=198.18.0.0, sa[1]=drnd(18,19), sa[2]=drnd(), sa[3]=drnd(), "
 	   "da=10.98.0.2, id=drnd(), ttl=64, df), tcp(sp=drnd(), dp=80, seq=drnd(), syn, win=64240) }\n"
 	   "EOF", cfgdir, mac_r0, mac_t0);

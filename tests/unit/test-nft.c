@@ -33,6 +33,7 @@
 #include <cmocka.h>
 
 #include "netlink/nft.h"
+#include "tests/shell.h"
 
 #define FOREIGN_IP \
 	"table ip gwd {\n" \
@@ -49,20 +50,6 @@
 	FOREIGN_IP
 
 /* ---- shell ------------------------------------------------------------ */
-
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-	char cmd[1024];
-	va_list ap;
-	int st;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
 
 /* A command's standard output, NUL-terminated; the caller frees it. */
 static char *sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -312,7 +299,7 @@ static int setup(void **state)
 	FILE *p;
 
 	assert_non_null(f);
-	assert_int_equal(run("nft flush ruleset"), 0);
+	assert_int_equal(shell("nft flush ruleset"), 0);
 	p = popen("nft -f -", "w");
 	assert_non_null(p);
 	fputs(FOREIGN, p);
@@ -332,7 +319,7 @@ static int teardown(void **state)
 
 	foreign_listing(now, sizeof(now));
 	nft_close(f->n);
-	run("nft flush ruleset");
+	shell("nft flush ruleset");
 	/* Every operation of every test left the foreign tables alone. */
 	if (strcmp(now, f->foreign)) {
 		fprintf(stderr, "foreign tables changed:\n%s\nwas:\n%s\n", now,
@@ -601,7 +588,7 @@ static void test_reapply_keeps_counters(void **state)
 	assert_string_equal(c17, txt);
 	free(txt);
 	/* ... unless someone added a rule to it. */
-	assert_int_equal(run("nft add rule inet gwd c17 counter"), 0);
+	assert_int_equal(shell("nft add rule inet gwd c17 counter"), 0);
 	apply_ok(f);
 	txt = sh("nft -a list chain inet gwd c17");
 	assert_lacks(txt, "counter packets");
@@ -807,12 +794,12 @@ static void test_table_deleted(void **state)
 	assert_int_equal(nft_table_exists(f->n), 1);
 	/* Our own apply and other tables' changes are not a deletion. */
 	assert_int_equal(nft_monitor_read(m), 0);
-	assert_int_equal(run("nft add table inet tmp && nft delete table inet tmp"), 0);
-	assert_int_equal(run("nft delete table ip gwd && nft -f - <<'EOF'\n"
+	assert_int_equal(shell("nft add table inet tmp && nft delete table inet tmp"), 0);
+	assert_int_equal(shell("nft delete table ip gwd && nft -f - <<'EOF'\n"
 			     FOREIGN_IP "EOF"), 0);
 	assert_int_equal(nft_monitor_read(m), 0);
 
-	assert_int_equal(run("nft delete table inet gwd"), 0);
+	assert_int_equal(shell("nft delete table inet gwd"), 0);
 	pfd = (struct pollfd){ .fd = nft_monitor_fd(m), .events = POLLIN };
 	assert_int_equal(poll(&pfd, 1, 1000), 1);
 	assert_int_equal(nft_monitor_read(m), 1);
@@ -985,15 +972,15 @@ static void test_traffic(void **state)
 	int tx, rx19, rx5000;
 
 	/* client (a) -- 10.1.1.0/24 -- us -- 203.0.113.0/24 -- customer (b) */
-	assert_int_equal(run("ip link add va type veth peer name eth0 netns %d && "
+	assert_int_equal(shell("ip link add va type veth peer name eth0 netns %d && "
 			     "ip link add vb type veth peer name eth0 netns %d && "
 			     "ip addr add 10.1.1.1/24 dev va && ip link set va up && "
 			     "ip addr add 203.0.113.254/24 dev vb && ip link set vb up && "
 			     "echo 1 > /proc/sys/net/ipv4/ip_forward", (int)a, (int)b), 0);
-	assert_int_equal(run("nsenter -t %d -n sh -c 'ip addr add 10.1.1.2/24 dev eth0 && "
+	assert_int_equal(shell("nsenter -t %d -n sh -c 'ip addr add 10.1.1.2/24 dev eth0 && "
 			     "ip link set eth0 up && ip route add default via 10.1.1.1'",
 			     (int)a), 0);
-	assert_int_equal(run("nsenter -t %d -n sh -c 'ip addr add 203.0.113.1/24 dev eth0 && "
+	assert_int_equal(shell("nsenter -t %d -n sh -c 'ip addr add 203.0.113.1/24 dev eth0 && "
 			     "ip link set eth0 up && ip route add default via 203.0.113.254'",
 			     (int)b), 0);
 	tx = ns_udp(a, 0);
@@ -1030,7 +1017,7 @@ static void test_traffic(void **state)
 	close(rx5000);
 	ns_kill(a);
 	ns_kill(b);
-	run("ip link del va 2>/dev/null; ip link del vb 2>/dev/null");
+	shell("ip link del va 2>/dev/null; ip link del vb 2>/dev/null");
 }
 
 /* ---- main ----------------------------------------------------------------- */
@@ -1059,10 +1046,10 @@ int main(void)
 
 	if (unshare(CLONE_NEWNET))
 		return skip_all("unshare(CLONE_NEWNET) refused: needs root and CAP_NET_ADMIN");
-	if (run("nft --version >/dev/null 2>&1"))
+	if (shell("nft --version >/dev/null 2>&1"))
 		return skip_all("nft(8) is not installed");
-	if (run("nft add table inet probe 2>/dev/null && nft delete table inet probe"))
+	if (shell("nft add table inet probe 2>/dev/null && nft delete table inet probe"))
 		return skip_all("the kernel has no nftables inet family");
-	run("ip link set lo up");
+	shell("ip link set lo up");
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -47,6 +47,7 @@
 
 #include "gwd/xdp/fastpath.h"
 #include "gwd/xdp/syn-shared.h"
+#include "tests/shell.h"
 
 static char ns_cli[32], ns_gw[32], ns_srv[32];
 static struct fastpath *fp;
@@ -61,20 +62,6 @@ static pid_t server_pid;
 		failures++;						\
 } while (0)
 
-static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int sh(const char *fmt, ...)
-{
-	char cmd[4096];
-	va_list ap;
-	int rc;
-
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	rc = system(cmd);
-	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
 static void cleanup(void)
 {
 	if (server_pid > 0) {
@@ -82,7 +69,7 @@ static void cleanup(void)
 		waitpid(server_pid, NULL, 0);
 		server_pid = 0;
 	}
-	sh("ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null",
+	shell("ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null; ip netns del %s 2>/dev/null",
 	   ns_cli, ns_gw, ns_srv);
 }
 
@@ -300,7 +287,7 @@ int main(int argc, char **argv)
 	snprintf(ns_cli, sizeof(ns_cli), "gwfp-cli-%d", getpid());
 	snprintf(ns_gw, sizeof(ns_gw), "gwfp-gw-%d", getpid());
 	snprintf(ns_srv, sizeof(ns_srv), "gwfp-srv-%d", getpid());
-	if (sh("set -e; ip netns add %1$s; ip netns add %2$s; ip netns add %3$s\n"
+	if (shell("set -e; ip netns add %1$s; ip netns add %2$s; ip netns add %3$s\n"
 	       "ip -n %2$s link add g0 numtxqueues 1 numrxqueues 1 type veth peer c0 numtxqueues 1 numrxqueues 1 netns %1$s\n"
 	       "ip -n %2$s link add g1 type veth peer s0 netns %3$s\n"
 	       "ip -n %1$s addr add 10.99.1.2/24 dev c0; ip -n %1$s addr add 10.99.1.3/24 dev c0\n"
