@@ -288,14 +288,34 @@ static void complete(struct fastpath *fp)
 	fp->outstanding_tx -= n;
 }
 
+/* Descriptors on the TX ring the kernel has not taken yet. */
+static uint32_t tx_pending(struct fastpath *fp)
+{
+	return fp->tx.size - xsk_prod_nb_free(&fp->tx, fp->tx.size);
+}
+
+/*
+ * In copy mode the kernel sends only a batch (32) per sendto(): one kick
+ * per call left the rest to fill the ring under a flood (tx_full drops).
+ * So kick until the kernel has taken everything, or stops taking.
+ */
 static int kick_tx(struct fastpath *fp)
 {
-	if (!fp->outstanding_tx || !xsk_ring_prod__needs_wakeup(&fp->tx))
-		return 0;
-	fp->st.kicks++;
-	if (sendto(xsk_socket__fd(fp->xsk), NULL, 0, MSG_DONTWAIT, NULL, 0) < 0 &&
-	    errno != EAGAIN && errno != EBUSY && errno != ENOBUFS && errno != ENETDOWN)
-		return -errno;
+	uint32_t pending = tx_pending(fp), before;
+
+	while (pending && xsk_ring_prod__needs_wakeup(&fp->tx)) {
+		fp->st.kicks++;
+		if (sendto(xsk_socket__fd(fp->xsk), NULL, 0, MSG_DONTWAIT, NULL, 0) < 0) {
+			if (errno != EAGAIN && errno != EBUSY && errno != ENOBUFS &&
+			    errno != ENETDOWN)
+				return -errno;
+			break;
+		}
+		before = pending;
+		pending = tx_pending(fp);
+		if (pending >= before)
+			break;		/* taken nothing: the device is busy */
+	}
 	return 0;
 }
 
