@@ -32,11 +32,11 @@
 /* A kernel that does not answer a request within this long: -ETIMEDOUT. */
 #define NFT_TIMEOUT_S	10
 
-/* A bound NETLINK_NETFILTER socket with a receive buffer of rcvbuf. */
-static struct mnl_socket *nft_socket(int flags, int rcvbuf, int *err)
+/* A bound NETLINK_NETFILTER socket with a receive buffer of NFT_RCVBUF. */
+static struct mnl_socket *nft_socket(int *err)
 {
-	struct mnl_socket *sock = mnl_socket_open2(NETLINK_NETFILTER,
-						   SOCK_CLOEXEC | flags);
+	struct mnl_socket *sock = mnl_socket_open2(NETLINK_NETFILTER, SOCK_CLOEXEC);
+	int rcvbuf = NFT_RCVBUF;
 
 	if (!sock) {
 		*err = -errno;
@@ -65,7 +65,7 @@ int nft_open(struct nft **out)
 	if (!n)
 		return -ENOMEM;
 	n->rx = malloc(NFT_RXBUF);
-	if (!n->rx || !(n->sock = nft_socket(0, NFT_RCVBUF, &ret)))
+	if (!n->rx || !(n->sock = nft_socket(&ret)))
 		goto err;
 	/* Short ACKs, and extack: the offset of the attribute that failed. */
 	mnl_socket_setsockopt(n->sock, NETLINK_CAP_ACK, &one, sizeof(one));
@@ -579,89 +579,4 @@ int nft_counters(struct nft *n, nft_counter_cb cb, void *arg)
 
 	return nft_request(n, NFT_MSG_GETOBJ, NLM_F_DUMP, NFTA_OBJ_TABLE, 0,
 			   NULL, counter_cb, &c);
-}
-
-/* ---- events ---------------------------------------------------------- */
-
-#define NFT_MON_RCVBUF (8 * 1024 * 1024)
-
-struct nft_monitor {
-	struct mnl_socket *sock;
-	char buf[64 * 1024];
-};
-
-int nft_monitor_open(struct nft_monitor **out)
-{
-	unsigned int group = NFNLGRP_NFTABLES;
-	struct nft_monitor *m = calloc(1, sizeof(*m));
-	int ret = -ENOMEM;
-
-	if (!m || !(m->sock = nft_socket(SOCK_NONBLOCK, NFT_MON_RCVBUF, &ret)))
-		goto err;
-	if (mnl_socket_setsockopt(m->sock, NETLINK_ADD_MEMBERSHIP, &group,
-				  sizeof(group)) < 0) {
-		ret = -errno;
-		goto err;
-	}
-	*out = m;
-	return 0;
-err:
-	nft_monitor_close(m);
-	return ret;
-}
-
-void nft_monitor_close(struct nft_monitor *m)
-{
-	if (!m)
-		return;
-	if (m->sock)
-		mnl_socket_close(m->sock);
-	free(m);
-}
-
-int nft_monitor_fd(const struct nft_monitor *m)
-{
-	return mnl_socket_get_fd(m->sock);
-}
-
-static bool is_our_deltable(const struct nlmsghdr *nlh)
-{
-	const struct nfgenmsg *g = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *attr;
-
-	if (NFNL_SUBSYS_ID(nlh->nlmsg_type) != NFNL_SUBSYS_NFTABLES ||
-	    NFNL_MSG_TYPE(nlh->nlmsg_type) != NFT_MSG_DELTABLE ||
-	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*g) ||
-	    g->nfgen_family != NFPROTO_INET)
-		return false;
-	mnl_attr_for_each(attr, nlh, sizeof(*g)) {
-		if (mnl_attr_get_type(attr) == NFTA_TABLE_NAME &&
-		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
-			return !strcmp(mnl_attr_get_str(attr), NFT_TABLE);
-	}
-	return false;
-}
-
-int nft_monitor_read(struct nft_monitor *m)
-{
-	int gone = 0;
-
-	for (;;) {
-		ssize_t len = mnl_socket_recvfrom(m->sock, m->buf, sizeof(m->buf));
-		const struct nlmsghdr *nlh = (const void *)m->buf;
-		int left = (int)len;
-
-		if (len < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				return gone;
-			if (errno == ENOBUFS) {
-				gone = 1;
-				continue;
-			}
-			return -errno;
-		}
-		for (; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left))
-			if (is_our_deltable(nlh))
-				gone = 1;
-	}
 }

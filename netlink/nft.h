@@ -132,22 +132,6 @@ void nft_rule_counter(uint32_t id, const struct filter_conf *f, size_t i,
 /* 1 if table inet gwd exists, 0 if not, negative errno. */
 int nft_table_exists(struct nft *n);
 
-/*
- * nftables events, on their own socket: tells that table inet gwd was
- * deleted.  It hears every change of every table in the namespace, gwd's
- * own applies included (one event per element), so a busy ruleset may
- * overflow it: that is reported like a deletion, and the caller checks
- * with nft_table_exists().  A timer calling nft_table_exists() once a
- * second is the cheaper alternative.
- */
-struct nft_monitor;
-
-int nft_monitor_open(struct nft_monitor **out);
-void nft_monitor_close(struct nft_monitor *m);
-int nft_monitor_fd(const struct nft_monitor *m);
-/* 1: the table was deleted, or events were lost; 0: neither; -errno. */
-int nft_monitor_read(struct nft_monitor *m);
-
 /* ---- shared by netlink/nft*.c only ---------------------------------- */
 
 struct nft {
