@@ -32,11 +32,8 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <net/if.h>
-#include <sys/ioctl.h>
 #include <sys/wait.h>
-#include <linux/ethtool.h>
 #include <linux/if_link.h>
-#include <linux/sockios.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -70,19 +67,6 @@ static void go(int nsfd)
 {
 	if (setns(nsfd, CLONE_NEWNET))
 		die("setns");
-}
-
-static int tx_csum_off(const char *ifname)
-{
-	struct ethtool_value ev = { .cmd = ETHTOOL_STXCSUM, .data = 0 };
-	struct ifreq ifr = { 0 };
-	int fd = socket(AF_INET, SOCK_DGRAM, 0), rc;
-
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	ifr.ifr_data = (void *)&ev;
-	rc = ioctl(fd, SIOCETHTOOL, &ifr) ? -errno : 0;
-	close(fd);
-	return rc;
 }
 
 static double now(void)

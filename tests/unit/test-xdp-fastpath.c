@@ -36,11 +36,8 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <net/if.h>
-#include <sys/ioctl.h>
 #include <sys/wait.h>
-#include <linux/ethtool.h>
 #include <linux/if_link.h>
-#include <linux/sockios.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -83,21 +80,6 @@ static int enter_ns(const char *name)
 	if (fd < 0)
 		return -errno;
 	rc = setns(fd, CLONE_NEWNET) ? -errno : 0;
-	close(fd);
-	return rc;
-}
-
-/* ethtool -K IF tx off, without ethtool (DESIGN.md: veth hands partial
- * checksums to XDP otherwise). */
-static int tx_csum_off(const char *ifname)
-{
-	struct ethtool_value ev = { .cmd = ETHTOOL_STXCSUM, .data = 0 };
-	struct ifreq ifr = { 0 };
-	int fd = socket(AF_INET, SOCK_DGRAM, 0), rc;
-
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", ifname);
-	ifr.ifr_data = (void *)&ev;
-	rc = ioctl(fd, SIOCETHTOOL, &ifr) ? -errno : 0;
 	close(fd);
 	return rc;
 }
