@@ -35,14 +35,6 @@ struct filter {
 	size_t n, cap;
 };
 
-static uint64_t now_us(const struct gwd *g)
-{
-	uint64_t now;
-
-	sd_event_now(g->ev, CLOCK_MONOTONIC, &now);
-	return now;
-}
-
 static struct rt_elem *elem_find(struct filter *f, uint32_t id, bool block,
 				 const struct gw_prefix *p)
 {
@@ -89,7 +81,7 @@ static void elem_del(struct filter *f, struct rt_elem *e)
 /* Entries of customers gone from the config went with their filter. */
 static void elems_prune(struct gwd *g, struct filter *f, const struct gw_conf *c)
 {
-	uint64_t now = now_us(g);
+	uint64_t now = gwd_now_us(g);
 
 	for (size_t i = 0; i < f->n;) {
 		const struct rt_elem *e = &f->elems[i];
@@ -120,7 +112,7 @@ static int on_adopt(void *arg, const struct gw_prefix *p, uint32_t expires_s)
 	struct rt_elem e = { .id = a->id, .block = a->block, .p = *p };
 
 	if (expires_s)
-		e.expires_us = now_us(a->g) + expires_s * 1000000ULL;
+		e.expires_us = gwd_now_us(a->g) + expires_s * 1000000ULL;
 	return elem_add(a->g->filter, &e);
 }
 
@@ -151,7 +143,7 @@ static void elems_adopt(struct gwd *g)
 static void elems_restore(struct gwd *g)
 {
 	struct filter *f = g->filter;
-	uint64_t now = now_us(g);
+	uint64_t now = gwd_now_us(g);
 	size_t failed = 0;
 
 	for (size_t i = 0; i < f->n; i++) {
@@ -303,7 +295,7 @@ int gwd_filter_element(struct gwd *g, uint32_t id, bool block, bool add,
 		return ret;
 	if (!id)
 		gwd_syn_list_entry(g, block, true, p, timeout_s);
-	e.added_us = now_us(g);
+	e.added_us = gwd_now_us(g);
 	if (timeout_s)
 		e.expires_us = e.added_us + timeout_s * 1000000ULL;
 	if (elem_add(f, &e) < 0)

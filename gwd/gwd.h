@@ -85,6 +85,15 @@ struct gwd {
 	struct reload_result last_reload;
 };
 
+/* The event loop's time (CLOCK_MONOTONIC, microseconds): this turn's. */
+static inline uint64_t gwd_now_us(const struct gwd *g)
+{
+	uint64_t now;
+
+	sd_event_now(g->ev, CLOCK_MONOTONIC, &now);
+	return now;
+}
+
 /*
  * Make the kernel match the running config.  Logs each change once, with
  * names; plan_out (optional) receives the operations.  0, -EIO when some

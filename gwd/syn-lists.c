@@ -173,7 +173,7 @@ int syn_lists_sync(struct gwd *g, const struct gw_conf *c)
 {
 	const struct ip_sets_conf *site = &c->site.filter;
 	struct syn *s = g->syn;
-	struct want w = { .now_us = syn_now_us(g), .now_ns = ktime_ns() };
+	struct want w = { .now_us = gwd_now_us(g), .now_ns = ktime_ns() };
 	size_t failed = 0;
 	int ret = 0;
 
@@ -227,7 +227,7 @@ void gwd_syn_list_entry(struct gwd *g, bool block, bool add,
 		return;
 	}
 	if (timeout_s) {
-		uint64_t at = syn_now_us(g) + timeout_s * 1000000ULL;
+		uint64_t at = gwd_now_us(g) + timeout_s * 1000000ULL;
 
 		e.expires_ns = ktime_ns() + timeout_s * 1000000000ULL;
 		/* Out of the map when it expires: an expired /32 would hide a

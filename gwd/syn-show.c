@@ -178,7 +178,7 @@ int gwd_syn_show(struct gwd *g, json_object **out, char *why, size_t len)
 	json_object_object_add(o, "attached", attached_json(s));
 	put_str(o, "fallback", g->conf->site.syn.fallback == SYN_CONF_DROP ? "drop" : "pass");
 	put_int(o, "key_generation", s->keys.generation);
-	put_int(o, "key_age_s", (syn_now_us(g) - s->rotated_us) / 1000000);
+	put_int(o, "key_age_s", (gwd_now_us(g) - s->rotated_us) / 1000000);
 	json_object_object_add(o, "workers", workers_json(s));
 	json_object_object_add(o, "prefixes", prefixes_json(s));
 	json_object_object_add(o, "reasons", reasons);

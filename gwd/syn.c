@@ -51,14 +51,6 @@
 #define SYN_BACKOFF_MAX_US	(30 * 1000000ULL)
 #define SYN_WORKER_BUDGET	256	/* frames per dispatch: ~50 us */
 
-uint64_t syn_now_us(const struct gwd *g)
-{
-	uint64_t now;
-
-	sd_event_now(g->ev, CLOCK_MONOTONIC, &now);
-	return now;
-}
-
 /* The config has "syn" somewhere. */
 static bool configured(const struct gw_conf *c)
 {
@@ -114,7 +106,7 @@ static void worker_failed(struct syn_worker *w, const char *what, int err)
 	w->backoff_us = w->backoff_us ? w->backoff_us * 2 : SYN_BACKOFF_MIN_US;
 	if (w->backoff_us > SYN_BACKOFF_MAX_US)
 		w->backoff_us = SYN_BACKOFF_MAX_US;
-	w->retry_us = syn_now_us(w->g) + w->backoff_us;
+	w->retry_us = gwd_now_us(w->g) + w->backoff_us;
 }
 
 static int on_worker(sd_event_source *s, int fd, uint32_t revents, void *arg)
@@ -231,7 +223,7 @@ static int key_rotate(struct gwd *g, struct syn *s)
 	if (bpf_map_update_elem(s->m_keys, &zero, &k, BPF_ANY))
 		return -errno;
 	s->keys = k;
-	s->rotated_us = syn_now_us(g);
+	s->rotated_us = gwd_now_us(g);
 	explicit_bzero(&k, sizeof(k));
 	return 0;
 }
@@ -259,7 +251,7 @@ static int key_adopt(struct gwd *g, struct syn *s)
 	if (bpf_map_lookup_elem(s->m_keys, &zero, &s->keys))
 		return -errno;
 	if (s->keys.valid & SYN_COOKIE_CUR_VALID) {
-		s->rotated_us = syn_now_us(g);
+		s->rotated_us = gwd_now_us(g);
 		return 0;
 	}
 	return key_rotate(g, s);
@@ -422,7 +414,7 @@ static int attach(struct gwd *g, struct syn *s, const struct gw_conf *c)
 			log_err("syn: cannot attach %s: %s; trying again every %llu s",
 				s->obj, why, SYN_RETRY_US / 1000000);
 		s->attach_failing = true;
-		s->attach_retry_us = syn_now_us(g) + SYN_RETRY_US;
+		s->attach_retry_us = gwd_now_us(g) + SYN_RETRY_US;
 		return ret;
 	}
 	ifs = calloc(n, sizeof(*ifs));
@@ -497,7 +489,7 @@ static int on_tick(sd_event_source *src, uint64_t usec, void *arg)
 {
 	struct gwd *g = arg;
 	struct syn *s = g->syn;
-	uint64_t now = syn_now_us(g);
+	uint64_t now = gwd_now_us(g);
 
 	/* From now, not from when it was due: a stalled loop must not make
 	 * the SYNs of the stall look like a burst (auto would turn on). */

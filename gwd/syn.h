@@ -89,8 +89,6 @@ struct syn {
 	sd_event_source *tick, *rotate;
 };
 
-uint64_t syn_now_us(const struct gwd *g);
-
 /* syn-prefixes.c */
 int syn_prefixes_sync(struct gwd *g, const struct gw_conf *c);
 void syn_prefixes_tick(struct gwd *g, uint64_t now_us);

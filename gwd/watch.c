@@ -32,20 +32,12 @@ void watch_judged(struct path_rt *rt, enum health_state was)
 		gwd_apply_routes(rt->g, cu);
 }
 
-static uint64_t now_us(const struct path_rt *rt)
-{
-	uint64_t now;
-
-	sd_event_now(rt->g->ev, CLOCK_MONOTONIC, &now);
-	return now;
-}
-
 static void on_probe(void *arg, bool ok, uint32_t rtt_us)
 {
 	struct path_rt *rt = arg;
 	enum health_state was = rt->health.state;
 
-	if (health_record(&rt->health, &rt->conf.probe, ok, rtt_us, now_us(rt)))
+	if (health_record(&rt->health, &rt->conf.probe, ok, rtt_us, gwd_now_us(rt->g)))
 		watch_judged(rt, was);
 }
 
@@ -58,7 +50,7 @@ static void on_bfd(void *arg, bool up, const char *reason)
 		rt->bfd_was_up = true;
 	else if (!rt->bfd_was_up)
 		return;		/* still coming up: the grace timer judges */
-	if (health_session(&rt->health, &rt->conf.probe, up, reason, now_us(rt)))
+	if (health_session(&rt->health, &rt->conf.probe, up, reason, gwd_now_us(rt->g)))
 		watch_judged(rt, was);
 }
 
