@@ -225,6 +225,9 @@ int gwd_filter_site_entries(struct gwd *g,
  * away, and the next start adopts it.
  */
 int gwd_syn_sync(struct gwd *g);
+/* At a start: gwd_syn_sync(), and without "syn", the program taken off the
+ * ingress interfaces where an earlier run left it. */
+int gwd_syn_start(struct gwd *g);
 void gwd_syn_close(struct gwd *g);
 /* A site-wide runtime block or allow entry was added or deleted. */
 void gwd_syn_list_entry(struct gwd *g, bool block, bool add,

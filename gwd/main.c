@@ -146,7 +146,7 @@ static int setup(struct gwd *g)
 	/* After the filter: the block and allow lists come from its mirror.
 	 * A fast path that cannot attach costs SYN protection, not delivery;
 	 * it logs why and tries again. */
-	gwd_syn_sync(g);
+	gwd_syn_start(g);
 	return 0;
 }
 

@@ -652,9 +652,17 @@ static void detach_leftovers(const struct gw_conf *c)
 	}
 }
 
+int gwd_syn_start(struct gwd *g)
+{
+	const struct gw_conf *c = g->conf;
+
+	if (!configured(c) || !c->site.n_ingress)
+		detach_leftovers(c);
+	return gwd_syn_sync(g);
+}
+
 int gwd_syn_sync(struct gwd *g)
 {
-	static bool started;
 	const struct gw_conf *c = g->conf;
 	struct syn *s;
 	int ret;
@@ -665,12 +673,8 @@ int gwd_syn_sync(struct gwd *g)
 	if (!configured(c) || !c->site.n_ingress) {
 		if (g->syn)
 			syn_remove(g);
-		else if (!started)
-			detach_leftovers(c);
-		started = true;
 		return 0;
 	}
-	started = true;
 	if (!g->syn) {
 		ret = syn_open(g);
 		if (ret < 0)
