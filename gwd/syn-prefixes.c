@@ -18,7 +18,6 @@
 #include <string.h>
 
 #include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 
 #include "gwd/gwd.h"
 #include "gwd/log.h"
@@ -124,22 +123,14 @@ static void pfx_delete(struct syn *s, const struct gw_prefix *p)
 }
 
 /* The counters of slot id, summed over the CPUs. */
-int syn_prefix_counters(const struct syn *s, uint32_t id, struct syn_prefix_stats *sum)
+int syn_prefix_counters(struct syn *s, uint32_t id, struct syn_prefix_stats *sum)
 {
-	int ncpus = libbpf_num_possible_cpus();
-	struct syn_prefix_stats *v;
+	const struct syn_prefix_stats *v = s->pcpu;
 
 	memset(sum, 0, sizeof(*sum));
-	if (ncpus < 0)
-		return ncpus;
-	v = calloc((size_t)ncpus, sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	if (bpf_map_lookup_elem(s->m_pstats, &id, v)) {
-		free(v);
+	if (bpf_map_lookup_elem(s->m_pstats, &id, s->pcpu))
 		return -errno;
-	}
-	for (int c = 0; c < ncpus; c++) {
+	for (int c = 0; c < s->ncpus; c++) {
 		sum->syns += v[c].syns;
 		sum->authenticated += v[c].authenticated;
 		sum->budget_drops += v[c].budget_drops;
@@ -148,27 +139,18 @@ int syn_prefix_counters(const struct syn *s, uint32_t id, struct syn_prefix_stat
 		sum->cookies_valid += v[c].cookies_valid;
 		sum->cookies_bad += v[c].cookies_bad;
 	}
-	free(v);
 	return 0;
 }
 
 /* A slot for a new prefix, its counters from zero. */
 static int id_alloc(struct syn *s, uint32_t *id)
 {
-	int ncpus = libbpf_num_possible_cpus();
-	struct syn_prefix_stats *zero;
-
 	for (uint32_t i = 0; i < SYN_MAX_PREFIXES; i++) {
 		if (s->used_ids[i / 8] & (1u << (i % 8)))
 			continue;
-		zero = calloc(ncpus > 0 ? (size_t)ncpus : 1, sizeof(*zero));
-		if (!zero)
-			return -ENOMEM;
-		if (bpf_map_update_elem(s->m_pstats, &i, zero, BPF_ANY)) {
-			free(zero);
+		memset(s->pcpu, 0, (size_t)s->ncpus * sizeof(*s->pcpu));
+		if (bpf_map_update_elem(s->m_pstats, &i, s->pcpu, BPF_ANY))
 			return -errno;
-		}
-		free(zero);
 		s->used_ids[i / 8] |= 1u << (i % 8);
 		*id = i;
 		return 0;

@@ -12,7 +12,6 @@
 #include <linux/if_xdp.h>
 
 #include <bpf/bpf.h>
-#include <bpf/libbpf.h>
 
 #include "gwd/gwd.h"
 #include "gwd/syn.h"
@@ -87,7 +86,7 @@ static json_object *workers_json(const struct syn *s)
 	return a;
 }
 
-static json_object *prefixes_json(const struct syn *s)
+static json_object *prefixes_json(struct syn *s)
 {
 	static const char *const map_modes[] = { "off", "monitor", "on" };
 	json_object *a = json_object_new_array();
@@ -122,12 +121,10 @@ static json_object *prefixes_json(const struct syn *s)
 
 static int reasons_json(const struct syn *s, json_object **out)
 {
-	int ncpus = libbpf_num_possible_cpus();
+	int ncpus = s->ncpus;
 	struct syn_counter *v;
 	json_object *o;
 
-	if (ncpus < 0)
-		return ncpus;
 	v = calloc((size_t)ncpus, sizeof(*v));
 	o = json_object_new_object();
 	if (!v || !o) {
@@ -156,7 +153,7 @@ static int reasons_json(const struct syn *s, json_object **out)
 
 int gwd_syn_show(struct gwd *g, json_object **out, char *why, size_t len)
 {
-	const struct syn *s = g->syn;
+	struct syn *s = g->syn;
 	json_object *o, *reasons;
 	int ret;
 

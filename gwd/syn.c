@@ -557,6 +557,16 @@ static int syn_open(struct gwd *g)
 	g->syn = s;
 	libbpf_set_print(libbpf_print);
 	libxdp_set_print(libxdp_print);
+	s->ncpus = libbpf_num_possible_cpus();
+	if (s->ncpus <= 0) {
+		ret = s->ncpus < 0 ? s->ncpus : -EINVAL;
+		goto fail;
+	}
+	s->pcpu = calloc((size_t)s->ncpus, sizeof(*s->pcpu));
+	if (!s->pcpu) {
+		ret = -ENOMEM;
+		goto fail;
+	}
 	ret = find_object(s->obj, sizeof(s->obj));
 	if (ret < 0) {
 		log_err("syn: no syn.bpf.o next to gwd or in %s: %s", GWD_LIBDIR,
@@ -599,6 +609,7 @@ void gwd_syn_close(struct gwd *g)
 	explicit_bzero(&s->keys, sizeof(s->keys));
 	free(s->ifs);
 	free(s->pf);
+	free(s->pcpu);
 	free(s);
 	g->syn = NULL;
 }

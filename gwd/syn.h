@@ -86,6 +86,9 @@ struct syn {
 	uint8_t used_ids[4096 / 8];	/* SYN_MAX_PREFIXES */
 	bool adopted_prefixes;		/* the first sync read the maps */
 	uint64_t lists_expire_us;	/* the next runtime entry to expire; 0: none */
+	/* Reads of per-CPU maps, every tick for every prefix: allocated once. */
+	int ncpus;
+	struct syn_prefix_stats *pcpu;	/* ncpus of them */
 	sd_event_source *tick, *rotate;
 };
 
@@ -95,7 +98,7 @@ void syn_prefixes_tick(struct gwd *g, uint64_t now_us);
 void syn_prefixes_forget(struct gwd *g);
 const char *syn_conf_mode_name(int mode);
 struct syn_prefix_stats;
-int syn_prefix_counters(const struct syn *s, uint32_t id, struct syn_prefix_stats *sum);
+int syn_prefix_counters(struct syn *s, uint32_t id, struct syn_prefix_stats *sum);
 int syn_conf_mode_parse(const char *s);	/* -1 for "config", -EINVAL */
 
 /* syn-lists.c: the maps match the config's site lists and the runtime
